@@ -1,0 +1,77 @@
+"""handlecheck: hold your brand's name on every platform, and know when a lookalike appears.
+
+    async for result in handlecheck.check(["acme"]):
+        print(result.platform, result.verdict)
+
+`__all__` is the public API.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Iterable, Sequence
+from pathlib import Path
+
+from .engine import Checker
+from .errors import ConfigError, HandlecheckError, InputError
+from .handles import normalise
+from .http import HttpOptions
+from .models import Platform, Priority, Reason, Result, Verdict
+from .registry import load_platforms, parse_platforms, select
+
+__version__ = "0.1.0"
+
+PlatformSource = Sequence[Platform] | str | Path | None
+
+
+def _platforms(source: PlatformSource) -> Sequence[Platform]:
+    if source is None or isinstance(source, str | Path):
+        return load_platforms(source)
+    return source
+
+
+async def check(
+    handles: Iterable[str], platforms: PlatformSource = None, *, options: HttpOptions | None = None
+) -> AsyncIterator[Result]:
+    """Yield one Result per (handle, platform), in the order they complete.
+
+    `platforms` is a sequence of Platform, a path to a platform file, or None for the
+    bundled catalogue. Raises InputError for a handle that cannot be a handle anywhere.
+    """
+    normalised = list(dict.fromkeys(normalise(h) for h in handles))
+    chosen = _platforms(platforms)
+    async with Checker(options) as checker:
+        async for result in checker.run(normalised, chosen):
+            yield result
+
+
+def check_sync(
+    handles: Iterable[str], platforms: PlatformSource = None, *, options: HttpOptions | None = None
+) -> list[Result]:
+    """`check` for code that is not async: returns every Result once all are in."""
+
+    async def gather() -> list[Result]:
+        return [result async for result in check(handles, platforms, options=options)]
+
+    return asyncio.run(gather())
+
+
+__all__ = [
+    "Checker",
+    "ConfigError",
+    "HandlecheckError",
+    "HttpOptions",
+    "InputError",
+    "Platform",
+    "Priority",
+    "Reason",
+    "Result",
+    "Verdict",
+    "__version__",
+    "check",
+    "check_sync",
+    "load_platforms",
+    "normalise",
+    "parse_platforms",
+    "select",
+]

@@ -1,0 +1,186 @@
+"""The checking engine: (handle, platform) pairs in, Results out, as they complete.
+
+Every pair yields exactly one Result. Errors are data: a failed request is an `unknown`
+result with a reason, never an exception.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from types import TracebackType
+
+from .handles import why_invalid
+from .http import FetchError, HttpClient, HttpOptions
+from .models import Check, Platform, Reason, Result, Verdict
+from .rules import Decision, MissingVariable, UnsafeValue, build_request, decide, extract, render_url
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class _Attempt:
+    decision: Decision
+    http_status: int | None
+
+
+class Checker:
+    """Checks handles against platforms over one HTTP session.
+
+    Use as `async with Checker(options) as checker: async for r in checker.run(handles, platforms)`.
+    """
+
+    def __init__(self, options: HttpOptions | None = None) -> None:
+        self.options = options or HttpOptions()
+        self._client = HttpClient(self.options)
+        self._prefetches: dict[tuple[str, int], asyncio.Future[dict[str, str] | Decision]] = {}
+
+    async def __aenter__(self) -> Checker:
+        await self._client.__aenter__()
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        for future in self._prefetches.values():
+            future.cancel()
+        await self._client.__aexit__(exc_type, exc, tb)
+
+    async def run(self, handles: Sequence[str], platforms: Sequence[Platform]) -> AsyncIterator[Result]:
+        """Yield one Result per (handle, platform) as each completes.
+
+        Pairs are scheduled handle by handle across all platforms, so consecutive requests go
+        to different hosts, and at most a bounded number are pending at once (flat memory).
+        """
+        async for result in self.run_pairs((h, p) for h in handles for p in platforms):
+            yield result
+
+    async def run_pairs(self, pairs: Iterable[tuple[str, Platform]]) -> AsyncIterator[Result]:
+        window = max(4 * self.options.concurrency, 64)
+        queue = iter(pairs)
+        pending: set[asyncio.Task[Result]] = set()
+
+        def refill() -> None:
+            while len(pending) < window:
+                pair = next(queue, None)
+                if pair is None:
+                    return
+                pending.add(asyncio.create_task(self.check_one(*pair)))
+
+        refill()
+        try:
+            while pending:
+                done, _ = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
+                pending.difference_update(done)
+                refill()
+                for task in done:
+                    yield task.result()
+        finally:
+            for task in pending:
+                task.cancel()
+            if pending:
+                await asyncio.gather(*pending, return_exceptions=True)
+
+    async def check_one(self, handle: str, platform: Platform) -> Result:
+        """The verdict of one platform on one (already normalised) handle."""
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        profile_url = None
+        verdict: Verdict = Verdict.UNKNOWN
+        reason: Reason | None = Reason.UNEXPECTED_RESPONSE
+        status: int | None = None
+        evidence = ""
+        problem = why_invalid(handle, platform)
+        if problem is None and platform.urls.profile:
+            try:
+                profile_url = render_url(platform.urls.profile, {"handle": handle})
+            except UnsafeValue:
+                problem = "cannot stand in this platform's URL"
+        if problem is not None:
+            verdict, reason, evidence = Verdict.INVALID, None, f"handle {problem}"
+        else:
+            notes: list[str] = []
+            for index, check in enumerate(platform.checks):
+                try:
+                    attempt = await self._run_check(handle, platform, index, check)
+                except Exception as exc:  # a bug must not lose the rest of the run
+                    log.error(
+                        "internal error checking %s on %s: %r",
+                        handle,
+                        platform.id,
+                        exc,
+                        exc_info=log.isEnabledFor(logging.DEBUG),
+                    )
+                    attempt = _Attempt(
+                        Decision(Verdict.UNKNOWN, Reason.UNEXPECTED_RESPONSE, f"internal error: {exc!r}"),
+                        None,
+                    )
+                decision = attempt.decision
+                verdict, reason, status = decision.verdict, decision.reason, attempt.http_status
+                notes.append(decision.evidence)
+                if verdict.conclusive:
+                    break
+            evidence = "; ".join(notes) if not verdict.conclusive else notes[-1]
+        return Result(
+            handle=handle,
+            platform=platform.id,
+            verdict=verdict,
+            reason=reason,
+            url=profile_url,
+            http_status=status,
+            elapsed_ms=round((loop.time() - started) * 1000),
+            evidence=evidence,
+            checked_at=datetime.now(UTC),
+        )
+
+    async def _run_check(self, handle: str, platform: Platform, index: int, check: Check) -> _Attempt:
+        label = f"check {index + 1}" + (f" ({check.name})" if check.name else "")
+        variables = {"handle": handle}
+        if check.prefetch is not None:
+            prefetched = await self._prefetched(platform, index, check, label)
+            if isinstance(prefetched, Decision):
+                return _Attempt(prefetched, None)
+            variables.update(prefetched)
+        try:
+            request = build_request(check.request, variables)
+        except UnsafeValue as exc:
+            return _Attempt(Decision(Verdict.UNKNOWN, Reason.UNSAFE_REQUEST, f"{label}: {exc}"), None)
+        except MissingVariable as exc:
+            return _Attempt(
+                Decision(Verdict.UNKNOWN, Reason.PREFETCH_FAILED, f"{label}: no value for {{{{{exc.name}}}}}"),
+                None,
+            )
+        try:
+            response = await self._client.fetch(request, platform.rate_limit)
+        except FetchError as exc:
+            return _Attempt(Decision(Verdict.UNKNOWN, exc.reason, f"{label}: {exc.detail}"), None)
+        return _Attempt(decide(check, response, variables, label), response.status)
+
+    async def _prefetched(self, platform: Platform, index: int, check: Check, label: str) -> dict[str, str] | Decision:
+        """The variables a check's prefetch yields, fetched once per session and shared."""
+        key = (platform.id, index)
+        future = self._prefetches.get(key)
+        if future is None:
+            future = self._prefetches[key] = asyncio.ensure_future(self._do_prefetch(platform, check, label))
+        return await asyncio.shield(future)
+
+    async def _do_prefetch(self, platform: Platform, check: Check, label: str) -> dict[str, str] | Decision:
+        assert check.prefetch is not None
+        try:
+            request = build_request(check.prefetch.request, {})
+            response = await self._client.fetch(request, platform.rate_limit)
+        except (UnsafeValue, MissingVariable) as exc:
+            return Decision(Verdict.UNKNOWN, Reason.PREFETCH_FAILED, f"{label}: prefetch: {exc}")
+        except FetchError as exc:
+            return Decision(Verdict.UNKNOWN, Reason.PREFETCH_FAILED, f"{label}: prefetch: {exc.detail}")
+        try:
+            return extract(check.prefetch.extract, response)
+        except MissingVariable as exc:
+            return Decision(
+                Verdict.UNKNOWN,
+                Reason.PREFETCH_FAILED,
+                f"{label}: prefetch status {response.status} gave no {{{{{exc.name}}}}}",
+            )

@@ -1,0 +1,40 @@
+"""The exceptions handlecheck raises to its callers.
+
+    HandlecheckError        anything the user can fix; its message is one line
+      ConfigError           a platform file or config file is wrong (names file, line, YAML path)
+      InputError            a handle, a CSV row or an argument cannot be used
+
+Network failures are never raised: they become `unknown` results with a reason.
+"""
+
+from __future__ import annotations
+
+
+class HandlecheckError(Exception):
+    """Base class: the message is a single line meant for the user."""
+
+
+class ConfigError(HandlecheckError):
+    """A platform file or config file is malformed."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        source: str | None = None,
+        line: int | None = None,
+        path: str | None = None,
+    ) -> None:
+        self.reason = message
+        self.source = source
+        self.line = line
+        self.path = path
+        where = source or "<platforms>"
+        if line is not None:
+            where = f"{where}:{line}"
+        location = f" {path}:" if path else ""
+        super().__init__(f"{where}:{location} {message}")
+
+
+class InputError(HandlecheckError):
+    """A handle or another user-supplied value cannot be used."""

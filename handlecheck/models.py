@@ -1,0 +1,270 @@
+"""The data model: enums and frozen dataclasses shared by every module.
+
+Nothing here does I/O. A platform file is parsed into `Platform` objects by
+`registry`; the engine turns (handle, Platform) pairs into `Result` objects.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+
+class Verdict(StrEnum):
+    """What a platform said about a handle. One vocabulary everywhere."""
+
+    AVAILABLE = "available"
+    TAKEN = "taken"
+    RESERVED = "reserved"
+    INVALID = "invalid"
+    UNKNOWN = "unknown"
+
+    @property
+    def conclusive(self) -> bool:
+        return self is not Verdict.UNKNOWN
+
+
+class Reason(StrEnum):
+    """Why a verdict is `unknown`."""
+
+    RATE_LIMITED = "rate_limited"
+    BLOCKED = "blocked"
+    CHALLENGE = "challenge"
+    LOGIN_WALL = "login_wall"
+    TIMEOUT = "timeout"
+    NETWORK = "network"
+    TLS = "tls"
+    SERVER_ERROR = "server_error"
+    TOO_MANY_REDIRECTS = "too_many_redirects"
+    BODY_TOO_LARGE = "body_too_large"
+    PREFETCH_FAILED = "prefetch_failed"
+    UNSAFE_REQUEST = "unsafe_request"
+    UNEXPECTED_RESPONSE = "unexpected_response"
+
+    @property
+    def unreachable(self) -> bool:
+        """True when the platform could not be reached at all (nothing was answered)."""
+        return self in (Reason.NETWORK, Reason.TIMEOUT, Reason.TLS)
+
+
+class Priority(StrEnum):
+    CRITICAL = "critical"
+    HIGH = "high"
+    NORMAL = "normal"
+    LOW = "low"
+
+    @property
+    def weight(self) -> int:
+        """A weight for ranking: critical platforms count most."""
+        return {"critical": 8, "high": 4, "normal": 2, "low": 1}[self.value]
+
+
+class Case(StrEnum):
+    SENSITIVE = "sensitive"
+    INSENSITIVE = "insensitive"
+
+
+class MatcherType(StrEnum):
+    STATUS = "status"
+    WORD = "word"
+    REGEX = "regex"
+    JSON = "json"
+    HEADER = "header"
+    URL = "url"
+
+
+class Part(StrEnum):
+    """Which part of a response a word or regex matcher (or a regex extractor) reads."""
+
+    BODY = "body"
+    HEADER = "header"
+    URL = "url"
+    ALL = "all"
+
+
+class Condition(StrEnum):
+    AND = "and"
+    OR = "or"
+
+
+class JsonOp(StrEnum):
+    EXISTS = "exists"
+    IN = "in"
+
+
+class ExtractorType(StrEnum):
+    REGEX = "regex"
+    JSON = "json"
+    HEADER = "header"
+    COOKIE = "cookie"
+
+
+@dataclass(frozen=True, slots=True)
+class Matcher:
+    """One test on a response. `words`/`regexes` hold templates that may use {{vars}}."""
+
+    type: MatcherType
+    part: Part = Part.BODY
+    words: tuple[str, ...] = ()
+    regexes: tuple[str, ...] = ()
+    statuses: tuple[int, ...] = ()
+    path: str | None = None
+    json_op: JsonOp | None = None
+    json_values: tuple[Any, ...] = ()
+    header: str | None = None
+    condition: Condition = Condition.OR
+    negative: bool = False
+    case_insensitive: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    verdict: Verdict
+    matchers: tuple[Matcher, ...]
+    condition: Condition = Condition.OR
+    reason: Reason | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RequestSpec:
+    """A request template. Values may use {{handle}} and prefetched {{vars}}."""
+
+    url: str
+    method: str = "GET"
+    headers: tuple[tuple[str, str], ...] = ()
+    body: str | None = None
+    json_body: Any = None
+    form: tuple[tuple[str, str], ...] = ()
+    redirects: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class Extractor:
+    """Fills the variable `name` from a prefetch response."""
+
+    type: ExtractorType
+    name: str
+    part: Part = Part.BODY
+    regex: str | None = None
+    group: int = 1
+    path: str | None = None
+    key: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Prefetch:
+    request: RequestSpec
+    extract: tuple[Extractor, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Check:
+    request: RequestSpec
+    outcomes: tuple[Outcome, ...]
+    prefetch: Prefetch | None = None
+    name: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class HandleRule:
+    pattern: str | None = None
+    case: Case = Case.INSENSITIVE
+
+
+@dataclass(frozen=True, slots=True)
+class Urls:
+    profile: str | None = None
+    signup: str | None = None
+    report: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Known:
+    """Canary handles for the self-check."""
+
+    taken: tuple[str, ...] = ()
+    available: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class RateLimit:
+    """Politeness towards one host: requests in flight, and seconds between request starts."""
+
+    concurrency: int
+    interval: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class Platform:
+    id: str
+    name: str
+    checks: tuple[Check, ...]
+    tags: tuple[str, ...] = ()
+    priority: Priority = Priority.NORMAL
+    urls: Urls = field(default_factory=Urls)
+    handle: HandleRule = field(default_factory=HandleRule)
+    known: Known = field(default_factory=Known)
+    rate_limit: RateLimit | None = None
+    verified: bool = False
+    source: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Result:
+    """The verdict for one (handle, platform) pair, with the evidence behind it."""
+
+    handle: str
+    platform: str
+    verdict: Verdict
+    reason: Reason | None
+    url: str | None
+    http_status: int | None
+    elapsed_ms: int
+    evidence: str
+    checked_at: datetime
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "handle": self.handle,
+            "platform": self.platform,
+            "verdict": self.verdict.value,
+            "reason": self.reason.value if self.reason else None,
+            "url": self.url,
+            "http_status": self.http_status,
+            "elapsed_ms": self.elapsed_ms,
+            "evidence": self.evidence,
+            "checked_at": self.checked_at.isoformat(timespec="seconds"),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class HttpRequest:
+    """A concrete request, built from a RequestSpec by `rules.build_request`."""
+
+    method: str
+    url: str
+    headers: tuple[tuple[str, str], ...] = ()
+    body: bytes | None = None
+    redirects: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class HttpResponse:
+    """What came back. `body` holds at most the byte cap; `truncated` says more was sent."""
+
+    status: int
+    url: str
+    headers: tuple[tuple[str, str], ...]
+    body: bytes
+    truncated: bool = False
+    cookies: tuple[tuple[str, str], ...] = ()
+    redirected: bool = False
+
+    def header(self, name: str) -> str | None:
+        wanted = name.casefold()
+        for key, value in self.headers:
+            if key.casefold() == wanted:
+                return value
+        return None

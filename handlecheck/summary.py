@@ -1,0 +1,54 @@
+"""Counts over a set of results: what the summary line and the json `summary` say."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from .models import Result, Verdict
+
+
+@dataclass(frozen=True, slots=True)
+class Summary:
+    total: int
+    handles: int
+    platforms: int
+    verdicts: dict[str, int]
+    unknown_reasons: dict[str, int]
+    attempted: int = 0
+    unreachable_count: int = 0
+    elapsed_seconds: float | None = None
+
+    @property
+    def unreachable(self) -> bool:
+        """True when checks were attempted and not one platform answered at all."""
+        return self.attempted > 0 and self.unreachable_count == self.attempted
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "total": self.total,
+            "handles": self.handles,
+            "platforms": self.platforms,
+            "verdicts": self.verdicts,
+            "unknown_reasons": self.unknown_reasons,
+            "elapsed_seconds": self.elapsed_seconds,
+        }
+
+
+def summarise(results: Iterable[Result], elapsed_seconds: float | None = None) -> Summary:
+    results = list(results)
+    verdicts = Counter(r.verdict.value for r in results)
+    reasons = Counter(r.reason.value for r in results if r.reason is not None)
+    attempted = [r for r in results if r.verdict is not Verdict.INVALID]
+    return Summary(
+        total=len(results),
+        handles=len({r.handle for r in results}),
+        platforms=len({r.platform for r in results}),
+        verdicts={v.value: verdicts.get(v.value, 0) for v in Verdict},
+        unknown_reasons=dict(sorted(reasons.items())),
+        elapsed_seconds=round(elapsed_seconds, 3) if elapsed_seconds is not None else None,
+        attempted=len(attempted),
+        unreachable_count=sum(1 for r in attempted if r.reason is not None and r.reason.unreachable),
+    )

@@ -1,0 +1,366 @@
+"""The engine against simulated platforms: each behaviour a real site shows, and its verdict."""
+
+from __future__ import annotations
+
+import asyncio
+import resource
+import socket
+from collections.abc import Sequence
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+import handlecheck
+from handlecheck import HttpOptions, Reason, Result, Verdict
+from handlecheck.registry import load_platforms
+from tests import simulator as behave
+from tests.conftest import PlatformFile, profile_entry
+from tests.simulator import Simulator
+
+
+async def run(path: Path, handles: Sequence[str], options: HttpOptions) -> dict[tuple[str, str], Result]:
+    results = [r async for r in handlecheck.check(handles, platforms=path, options=options)]
+    by_pair = {(r.handle, r.platform): r for r in results}
+    assert len(by_pair) == len(results), "one result per (handle, platform)"
+    return by_pair
+
+
+async def test_status_200_is_taken_and_404_is_available(sim: Simulator, platform_file: PlatformFile, fast):
+    site = await sim.site(behave.profiles({"acme"}))
+    path = platform_file(profile_entry("prof", site.base))
+    results = await run(path, ["acme", "freename"], fast)
+    taken, free = results["acme", "prof"], results["freename", "prof"]
+    assert (taken.verdict, taken.reason, taken.http_status) == (Verdict.TAKEN, None, 200)
+    assert taken.url == f"{site.base}/acme"
+    assert "status 200" in taken.evidence
+    assert (free.verdict, free.http_status) == (Verdict.AVAILABLE, 404)
+
+
+SOFT_404 = """
+- id: soft
+  name: Soft
+  urls: {profile: "$base/{{handle}}"}
+  checks:
+    - request: {url: "$base/{{handle}}"}
+      outcomes:
+        - verdict: available
+          matchers-condition: and
+          matchers: [{type: status, status: [200]}, {type: word, words: ["this page isn't available"]}]
+        - verdict: taken
+          matchers-condition: and
+          matchers: [{type: status, status: [200]}, {type: regex, regex: ['og:title" content="{{handle}}"']}]
+"""
+
+
+async def test_soft_404_reads_the_page_not_the_status(sim: Simulator, platform_file: PlatformFile, fast):
+    site = await sim.site(behave.soft_404({"acme"}))
+    results = await run(platform_file(SOFT_404, base=site.base), ["acme", "nobody"], fast)
+    assert results["acme", "soft"].verdict is Verdict.TAKEN
+    assert results["nobody", "soft"].verdict is Verdict.AVAILABLE
+
+
+async def test_redirect_to_login_page_is_unknown(sim: Simulator, platform_file: PlatformFile, fast):
+    site = await sim.site(behave.login_redirect())
+    # Even a rule that calls any 200 "taken" must not turn a login page into a verdict.
+    entry = """
+    - id: walled
+      name: Walled
+      checks:
+        - request: {url: "$base/{{handle}}"}
+          outcomes:
+            - verdict: taken
+              matchers: [{type: status, status: [200]}]
+    """
+    result = (await run(platform_file(entry, base=site.base), ["acme"], fast))["acme", "walled"]
+    assert (result.verdict, result.reason) == (Verdict.UNKNOWN, Reason.LOGIN_WALL)
+    assert "/accounts/login" in result.evidence
+
+
+JSON_API = """
+- id: api
+  name: Api
+  urls: {profile: "$base/{{handle}}"}
+  checks:
+    - request: {url: "$base/api/users/{{handle}}", headers: {Accept: application/json}}
+      outcomes:
+        - verdict: taken
+          matchers-condition: and
+          matchers: [{type: status, status: [200]}, {type: json, path: login, equals: "{{handle}}"}]
+        - verdict: taken
+          matchers-condition: and
+          matchers: [{type: status, status: [200]}, {type: json, path: login, exists: true}]
+        - verdict: available
+          matchers-condition: and
+          matchers: [{type: status, status: [404]}, {type: json, path: message, equals: Not Found}]
+"""
+
+
+async def test_json_api(sim: Simulator, platform_file: PlatformFile, fast):
+    site = await sim.site(behave.json_api({"acme"}))
+    results = await run(platform_file(JSON_API, base=site.base), ["acme", "nobody"], fast)
+    assert results["acme", "api"].verdict is Verdict.TAKEN
+    assert "json login exists" in results["acme", "api"].evidence
+    assert results["nobody", "api"].verdict is Verdict.AVAILABLE
+
+
+async def test_malformed_json_is_unknown(sim: Simulator, platform_file: PlatformFile, fast):
+    site = await sim.site(behave.malformed_json())
+    result = (await run(platform_file(JSON_API, base=site.base), ["acme"], fast))["acme", "api"]
+    assert (result.verdict, result.reason) == (Verdict.UNKNOWN, Reason.UNEXPECTED_RESPONSE)
+
+
+SIGNUP = """
+- id: signup
+  name: Signup
+  checks:
+    - name: signup-api
+      prefetch:
+        request: {url: "$base/signup"}
+        extract: [{type: regex, name: csrf, regex: 'name="csrf" value="([^"]+)"'}]
+      request:
+        method: POST
+        url: "$base/signup/check"
+        headers: {X-CSRF-Token: "{{csrf}}"}
+        form: {username: "{{handle}}"}
+      outcomes:
+        - verdict: available
+          matchers: [{type: json, path: available, equals: true}]
+        - verdict: reserved
+          matchers: [{type: json, path: reason, equals: reserved}]
+        - verdict: taken
+          matchers: [{type: json, path: reason, equals: taken}]
+"""
+
+
+async def test_signup_endpoint_behind_csrf_token(sim: Simulator, platform_file: PlatformFile, fast):
+    site = await sim.site(behave.csrf_signup(taken={"acme"}, reserved={"admin"}))
+    results = await run(platform_file(SIGNUP, base=site.base), ["acme", "admin", "freename"], fast)
+    assert results["acme", "signup"].verdict is Verdict.TAKEN
+    assert results["admin", "signup"].verdict is Verdict.RESERVED
+    assert results["freename", "signup"].verdict is Verdict.AVAILABLE
+    assert site.hits["/signup"] == 1, "the token is fetched once per session and reused"
+    assert site.methods["POST"] == 3
+
+
+async def test_missing_token_is_prefetch_failed_and_next_check_runs(sim: Simulator, platform_file: PlatformFile, fast):
+    broken = await sim.site(behave.always(200, "<html>no token here</html>"))
+    fallback = await sim.site(behave.profiles({"acme"}))
+    entry = SIGNUP.replace("id: signup", "id: fallback") + "\n" + textwrap_checks(fallback.base)
+    result = (await run(platform_file(entry, base=broken.base), ["acme"], fast))["acme", "fallback"]
+    assert result.verdict is Verdict.TAKEN
+    assert broken.methods["POST"] == 0
+
+
+def textwrap_checks(base: str) -> str:
+    """A second check (profile page) appended to the SIGNUP entry's check list."""
+    return f"""    - request: {{url: "{base}/{{{{handle}}}}"}}
+      outcomes:
+        - verdict: taken
+          matchers: [{{type: status, status: [200]}}]
+        - verdict: available
+          matchers: [{{type: status, status: [404]}}]"""
+
+
+async def test_429_waits_for_retry_after_then_succeeds(sim: Simulator, platform_file: PlatformFile, fast):
+    site = await sim.site(behave.rate_limited_once({"acme"}, retry_after="1"))
+    result = (await run(platform_file(profile_entry("limited", site.base)), ["acme"], fast))["acme", "limited"]
+    assert result.verdict is Verdict.TAKEN
+    assert site.hits["/acme"] == 2
+    assert site.arrivals[1] - site.arrivals[0] >= 0.95, "Retry-After: 1 was honoured"
+
+
+async def test_retry_after_beyond_the_cap_gives_up_as_rate_limited(sim: Simulator, platform_file: PlatformFile, fast):
+    site = await sim.site(behave.always(429, "slow down", {"Retry-After": "86400"}))
+    result = (await run(platform_file(profile_entry("storm", site.base)), ["acme"], fast))["acme", "storm"]
+    assert (result.verdict, result.reason, result.http_status) == (Verdict.UNKNOWN, Reason.RATE_LIMITED, 429)
+    assert site.requests == 1
+
+
+async def test_503_once_then_success(sim: Simulator, platform_file: PlatformFile, fast):
+    site = await sim.site(behave.flaky_once({"acme"}))
+    result = (await run(platform_file(profile_entry("flaky", site.base)), ["acme"], fast))["acme", "flaky"]
+    assert result.verdict is Verdict.TAKEN
+    assert site.hits["/acme"] == 2
+
+
+async def test_5xx_on_every_retry_is_unknown(sim: Simulator, platform_file: PlatformFile, fast):
+    site = await sim.site(behave.always(503, "down"))
+    options = replace(fast, retries=2)
+    result = (await run(platform_file(profile_entry("down", site.base)), ["acme"], options))["acme", "down"]
+    assert (result.verdict, result.reason, result.http_status) == (Verdict.UNKNOWN, Reason.SERVER_ERROR, 503)
+    assert site.requests == 3
+
+
+async def test_response_slower_than_timeout_is_unknown(sim: Simulator, platform_file: PlatformFile, fast):
+    site = await sim.site(behave.slow(5))
+    options = replace(fast, timeout=0.3, retries=0)
+    result = (await run(platform_file(profile_entry("slow", site.base)), ["acme"], options))["acme", "slow"]
+    assert (result.verdict, result.reason) == (Verdict.UNKNOWN, Reason.TIMEOUT)
+    assert result.elapsed_ms < 2000
+
+
+async def test_50mb_body_is_not_read_whole(sim: Simulator, platform_file: PlatformFile, fast):
+    site = await sim.site(behave.huge_body(50))
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    result = (await run(platform_file(SOFT_404, base=site.base), ["acme"], fast))["acme", "soft"]
+    grown_mib = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024
+    assert (result.verdict, result.reason) == (Verdict.UNKNOWN, Reason.BODY_TOO_LARGE)
+    assert grown_mib < 30, f"peak memory grew by {grown_mib:.0f} MiB"
+
+
+async def test_200_challenge_page_is_never_a_verdict(sim: Simulator, platform_file: PlatformFile, fast):
+    site = await sim.site(behave.challenge_page())
+    entry = """
+    - id: guarded
+      name: Guarded
+      checks:
+        - request: {url: "$base/{{handle}}"}
+          outcomes:
+            - verdict: taken
+              matchers: [{type: status, status: [200]}]
+            - verdict: available
+              matchers: [{type: word, words: ["Not found"], negative: true}]
+    """
+    result = (await run(platform_file(entry, base=site.base), ["acme"], fast))["acme", "guarded"]
+    assert (result.verdict, result.reason) == (Verdict.UNKNOWN, Reason.CHALLENGE)
+    assert "Just a moment" in result.evidence
+
+
+async def test_connection_reset_is_unknown_network(sim: Simulator, platform_file: PlatformFile, fast):
+    site = await sim.site(behave.connection_reset())
+    result = (await run(platform_file(profile_entry("reset", site.base)), ["acme"], fast))["acme", "reset"]
+    assert (result.verdict, result.reason) == (Verdict.UNKNOWN, Reason.NETWORK)
+    # Our retry doubles aiohttp's own single re-send of a dropped idempotent request.
+    assert 2 <= site.requests <= 4, "a network error is retried, a bounded number of times"
+
+
+async def test_redirect_loop_is_unknown(sim: Simulator, platform_file: PlatformFile, fast):
+    site = await sim.site(behave.redirect_loop())
+    result = (await run(platform_file(profile_entry("loop", site.base)), ["acme"], fast))["acme", "loop"]
+    assert (result.verdict, result.reason) == (Verdict.UNKNOWN, Reason.TOO_MANY_REDIRECTS)
+
+
+async def test_nothing_listening_is_unknown_network(platform_file: PlatformFile, fast):
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    path = platform_file(profile_entry("dead", f"http://127.0.0.1:{port}"))
+    result = (await run(path, ["acme"], fast))["acme", "dead"]
+    assert (result.verdict, result.reason) == (Verdict.UNKNOWN, Reason.NETWORK)
+
+
+@pytest.mark.parametrize("handle", ["a/b", "a?b", "a#b", "a%2fb", "a..b", "x" * 31, "a"])
+async def test_invalid_handle_sends_no_request(sim: Simulator, platform_file: PlatformFile, fast, handle):
+    site = await sim.site(behave.profiles({"acme"}))
+    result = (await run(platform_file(profile_entry("strict", site.base)), [handle], fast))[handle, "strict"]
+    assert result.verdict is Verdict.INVALID
+    assert result.reason is None and result.http_status is None
+    assert site.requests == 0
+
+
+async def test_handle_in_host_cannot_change_host(sim: Simulator, platform_file: PlatformFile, fast):
+    entry = """
+    - id: subdomain
+      name: Subdomain
+      urls: {profile: "http://{{handle}}.localhost:9/"}
+      checks:
+        - request: {url: "http://{{handle}}.localhost:9/"}
+          outcomes: [{verdict: taken, matchers: [{type: status, status: [200]}]}]
+    """
+    result = (await run(platform_file(entry), ["evil.com@x"], fast))["evil.com@x", "subdomain"]
+    assert result.verdict is Verdict.INVALID
+
+
+async def test_first_check_unknown_falls_back_to_the_next(sim: Simulator, platform_file: PlatformFile, fast):
+    down = await sim.site(behave.always(503))
+    up = await sim.site(behave.profiles({"acme"}))
+    entry = f"""
+    - id: twostep
+      name: Twostep
+      checks:
+        - name: api
+          request: {{url: "{down.base}/{{{{handle}}}}"}}
+          outcomes: [{{verdict: taken, matchers: [{{type: status, status: [200]}}]}}]
+        - name: page
+          request: {{url: "{up.base}/{{{{handle}}}}"}}
+          outcomes: [{{verdict: taken, matchers: [{{type: status, status: [200]}}]}}]
+    """
+    result = (await run(platform_file(entry), ["acme"], fast))["acme", "twostep"]
+    assert result.verdict is Verdict.TAKEN
+    assert "check 2 (page)" in result.evidence
+
+
+async def test_per_host_concurrency_is_never_exceeded(sim: Simulator, platform_file: PlatformFile):
+    site = await sim.site(behave.profiles({"h3"}, delay=0.05))
+    path = platform_file(profile_entry("polite", site.base, extra="rate-limit: {concurrency: 2}"))
+    handles = [f"h{i}" for i in range(12)]
+    results = await run(path, handles, HttpOptions(concurrency=50, host_concurrency=8))
+    assert len(results) == 12
+    assert site.peak_in_flight == 2
+
+
+async def test_default_host_concurrency_applies_without_a_rate_limit(sim: Simulator, platform_file: PlatformFile):
+    site = await sim.site(behave.profiles(set(), delay=0.05))
+    path = platform_file(profile_entry("plain", site.base))
+    await run(path, [f"h{i}" for i in range(10)], HttpOptions(concurrency=50, host_concurrency=3))
+    assert site.peak_in_flight == 3
+
+
+async def test_per_host_interval_spaces_requests(sim: Simulator, platform_file: PlatformFile):
+    site = await sim.site(behave.profiles(set()))
+    path = platform_file(profile_entry("paced", site.base, extra="rate-limit: {concurrency: 4, interval: 0.2}"))
+    await run(path, ["aa", "bb", "cc", "dd"], HttpOptions())
+    gaps = [b - a for a, b in zip(site.arrivals, site.arrivals[1:], strict=False)]
+    assert len(gaps) == 3 and min(gaps) >= 0.18
+
+
+async def test_platforms_on_one_host_share_its_limit(sim: Simulator, platform_file: PlatformFile):
+    site = await sim.site(behave.profiles(set(), delay=0.05))
+    path = platform_file(profile_entry("one", site.base), profile_entry("two", site.base))
+    await run(path, [f"h{i}" for i in range(6)], HttpOptions(concurrency=50, host_concurrency=2))
+    assert site.peak_in_flight == 2
+
+
+async def test_results_stream_before_the_slowest_finishes(sim: Simulator, platform_file: PlatformFile):
+    quick = await sim.site(behave.profiles({"acme"}))
+    sluggish = await sim.site(behave.slow(1.5))
+    path = platform_file(profile_entry("quick", quick.base), profile_entry("sluggish", sluggish.base))
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    first_at = None
+    async for result in handlecheck.check(["acme"], platforms=path, options=HttpOptions(timeout=5)):
+        if first_at is None:
+            first_at = loop.time() - started
+            assert result.platform == "quick"
+    assert first_at is not None and first_at < 1.0
+
+
+async def test_user_agent_is_realistic_and_can_be_overridden(sim: Simulator, platform_file: PlatformFile):
+    seen: list[str] = []
+
+    async def record(request):
+        seen.append(request.headers.get("User-Agent", ""))
+        return await behave.profiles(set())(request)
+
+    site = await sim.site(record)
+    path = platform_file(profile_entry("ua", site.base))
+    await run(path, ["acme"], HttpOptions())
+    await run(path, ["acme"], HttpOptions(user_agent="brand-audit/1.0"))
+    assert seen[0].startswith("Mozilla/5.0") and seen[1] == "brand-audit/1.0"
+
+
+def test_sync_wrapper_returns_every_result(tmp_path: Path):
+    entry = """version: 1
+platforms:
+  - id: offline
+    name: Offline
+    handle: {pattern: "^[a-z]+$"}
+    checks:
+      - request: {url: "http://127.0.0.1:9/{{handle}}"}
+        outcomes: [{verdict: taken, matchers: [{type: status, status: [200]}]}]
+"""
+    path = tmp_path / "p.yaml"
+    path.write_text(entry)
+    results = handlecheck.check_sync(["ACME1", "ACME2"], platforms=load_platforms(path))
+    assert [r.verdict for r in results] == [Verdict.INVALID, Verdict.INVALID]
