@@ -8,10 +8,10 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator, Iterable, Sequence
 from pathlib import Path
 
+from . import aio
 from .engine import Checker
 from .errors import ConfigError, HandlecheckError, InputError
 from .handles import normalise
@@ -53,7 +53,7 @@ def check_sync(
     async def gather() -> list[Result]:
         return [result async for result in check(handles, platforms, options=options)]
 
-    return asyncio.run(gather())
+    return aio.run(gather())
 
 
 __all__ = [

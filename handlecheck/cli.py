@@ -6,7 +6,6 @@ Exit codes: 0 done, 2 usage or input error, 3 nothing could be reached, 130 inte
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import logging
 import os
@@ -19,7 +18,7 @@ from typing import IO
 from tabulate import tabulate
 from tqdm import tqdm
 
-from . import __version__
+from . import __version__, aio
 from .engine import Checker
 from .errors import HandlecheckError, InputError
 from .handles import normalise
@@ -277,7 +276,7 @@ def cmd_check(args: argparse.Namespace) -> int:
                 out.flush()
 
         try:
-            asyncio.run(_collect(handles, platforms, options, record))
+            aio.run(_collect(handles, platforms, options, record))
         except KeyboardInterrupt:
             interrupted = True
         progress.close()
@@ -290,7 +289,10 @@ def cmd_check(args: argparse.Namespace) -> int:
                 by_id = {p.id: p for p in platforms}
                 out.write(render_table(results, summary, by_id, color=_use_color(args, out)))
     if interrupted:
-        print(f"handlecheck: interrupted; {len(results)} results kept", file=sys.stderr)
+        total = len(handles) * len(platforms)
+        print(
+            f"handlecheck: interrupted after {len(results)} of {total} checks; those results are kept", file=sys.stderr
+        )
         return EXIT_INTERRUPTED
     if unreachable:
         reasons = ", ".join(f"{n} {r}" for r, n in summary.unknown_reasons.items())

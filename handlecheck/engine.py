@@ -14,8 +14,8 @@ from datetime import UTC, datetime
 from types import TracebackType
 
 from .handles import why_invalid
-from .http import FetchError, HttpClient, HttpOptions
-from .models import Check, Platform, Reason, Result, Verdict
+from .http import FetchError, HttpClient, HttpOptions, host_key
+from .models import Case, Check, Platform, Reason, Result, Verdict
 from .rules import Decision, MissingVariable, UnsafeValue, build_request, decide, extract, render_url
 
 log = logging.getLogger(__name__)
@@ -52,11 +52,19 @@ class Checker:
     async def run(self, handles: Sequence[str], platforms: Sequence[Platform]) -> AsyncIterator[Result]:
         """Yield one Result per (handle, platform) as each completes.
 
-        Pairs are scheduled handle by handle across all platforms, so consecutive requests go
-        to different hosts, and at most a bounded number are pending at once (flat memory).
+        Pairs are scheduled handle by handle across all platforms (the most rate-limited
+        first), so consecutive requests go to different hosts, and at most a bounded number
+        are pending at once (flat memory).
         """
-        async for result in self.run_pairs((h, p) for h in handles for p in platforms):
+        ordered = sorted(platforms, key=self._pace, reverse=True)
+        async for result in self.run_pairs((h, p) for h in handles for p in ordered):
             yield result
+
+    def _pace(self, platform: Platform) -> float:
+        """Seconds per request a platform's host allows: the slowest hosts are the critical
+        path of a run, so their requests are started first."""
+        policy = platform.rate_limit or self.options.host_policy
+        return policy.interval / policy.concurrency
 
     async def run_pairs(self, pairs: Iterable[tuple[str, Platform]]) -> AsyncIterator[Result]:
         window = max(4 * self.options.concurrency, 64)
@@ -93,10 +101,12 @@ class Checker:
         reason: Reason | None = Reason.UNEXPECTED_RESPONSE
         status: int | None = None
         evidence = ""
-        problem = why_invalid(handle, platform)
+        # A platform that ignores case is asked in lower case: its rules are written that way.
+        query = handle.lower() if platform.handle.case is Case.INSENSITIVE else handle
+        problem = why_invalid(query, platform)
         if problem is None and platform.urls.profile:
             try:
-                profile_url = render_url(platform.urls.profile, {"handle": handle})
+                profile_url = render_url(platform.urls.profile, {"handle": query})
             except UnsafeValue:
                 problem = "cannot stand in this platform's URL"
         if problem is not None:
@@ -105,7 +115,7 @@ class Checker:
             notes: list[str] = []
             for index, check in enumerate(platform.checks):
                 try:
-                    attempt = await self._run_check(handle, platform, index, check)
+                    attempt = await self._run_check(query, platform, index, check)
                 except Exception as exc:  # a bug must not lose the rest of the run
                     log.error(
                         "internal error checking %s on %s: %r",
@@ -154,7 +164,7 @@ class Checker:
                 None,
             )
         try:
-            response = await self._client.fetch(request, platform.rate_limit)
+            response = await self._client.fetch(request, platform.rate_limit, host=host_key(check.request.url))
         except FetchError as exc:
             return _Attempt(Decision(Verdict.UNKNOWN, exc.reason, f"{label}: {exc.detail}"), None)
         return _Attempt(decide(check, response, variables, label), response.status)
@@ -171,7 +181,7 @@ class Checker:
         assert check.prefetch is not None
         try:
             request = build_request(check.prefetch.request, {})
-            response = await self._client.fetch(request, platform.rate_limit)
+            response = await self._client.fetch(request, platform.rate_limit, host=host_key(check.prefetch.request.url))
         except (UnsafeValue, MissingVariable) as exc:
             return Decision(Verdict.UNKNOWN, Reason.PREFETCH_FAILED, f"{label}: prefetch: {exc}")
         except FetchError as exc:

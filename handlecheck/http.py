@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import asyncio
 import email.utils
+import random
+import re
 import ssl
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 from types import TracebackType
 
 import aiohttp
@@ -19,11 +22,11 @@ from tenacity import (
     RetryCallState,
     retry_if_exception,
     stop_after_attempt,
-    wait_random_exponential,
 )
 from yarl import URL
 
 from .models import HttpRequest, HttpResponse, RateLimit, Reason
+from .rules import PLACEHOLDER
 
 DEFAULT_USER_AGENT = (
     "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/142.0.0.0 Safari/537.36"
@@ -72,29 +75,41 @@ class _RetryableStatus(Exception):
 
 
 class HostLimiter:
-    """At most `concurrency` requests in flight to one host, starts at least `interval` apart."""
+    """At most `concurrency` requests in flight to one host, starts at least `interval` apart.
+
+    The policy can be tightened while requests are in flight (a second platform on the same
+    host asks for less); it never loosens.
+    """
 
     def __init__(self, policy: RateLimit) -> None:
         self.policy = policy
-        self._slots = asyncio.Semaphore(policy.concurrency)
-        self._lock = asyncio.Lock()
+        self._in_flight = 0
+        self._changed = asyncio.Condition()
         self._next_start = 0.0
 
+    def tighten(self, policy: RateLimit) -> None:
+        self.policy = RateLimit(
+            min(policy.concurrency, self.policy.concurrency), max(policy.interval, self.policy.interval)
+        )
+
     async def __aenter__(self) -> None:
-        await self._slots.acquire()
+        async with self._changed:
+            await self._changed.wait_for(lambda: self._in_flight < self.policy.concurrency)
+            self._in_flight += 1
+            now = asyncio.get_running_loop().time()
+            start = max(now, self._next_start)
+            self._next_start = start + self.policy.interval
         try:
-            async with self._lock:
-                now = asyncio.get_running_loop().time()
-                start = max(now, self._next_start)
-                self._next_start = start + self.policy.interval
             if start > now:
                 await asyncio.sleep(start - now)
         except BaseException:
-            self._slots.release()
+            await self.__aexit__()
             raise
 
     async def __aexit__(self, *exc_info: object) -> None:
-        self._slots.release()
+        async with self._changed:
+            self._in_flight -= 1
+            self._changed.notify()
 
     def pause(self, seconds: float) -> None:
         """Hold back every later request to this host (the host asked us to, with Retry-After)."""
@@ -117,9 +132,16 @@ def parse_retry_after(value: str | None, now: datetime | None = None) -> float |
     return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
 
 
-def host_key(url: str) -> str:
-    parsed = URL(url)
-    return f"{parsed.scheme}://{parsed.host}:{parsed.port}"
+@lru_cache(maxsize=4096)
+def host_key(url_template: str) -> str:
+    """The politeness key of a request: scheme, host and port of its URL *template*, with
+    placeholders as `*`, so that `{{handle}}.example.com` is one host for every handle."""
+    scheme, _, rest = url_template.partition("://")
+    authority = re.split(r"[/?#]", rest, maxsplit=1)[0]
+    authority = PLACEHOLDER.sub("*", authority).lower()
+    if ":" not in authority:
+        authority += ":443" if scheme.lower() == "https" else ":80"
+    return f"{scheme.lower()}://{authority}"
 
 
 class HttpClient:
@@ -153,20 +175,15 @@ class HttpClient:
             await self._session.close()
             self._session = None
 
-    def limiter(self, url: str, policy: RateLimit | None) -> HostLimiter:
-        """The limiter of the URL's host; when platforms disagree the stricter policy wins."""
-        key = host_key(url)
+    def limiter(self, key: str, policy: RateLimit | None) -> HostLimiter:
+        """The limiter for a host key; when platforms on one host disagree the stricter wins."""
         wanted = policy or self.options.host_policy
-        current = self._limiters.get(key)
-        if current is None:
-            current = self._limiters[key] = HostLimiter(wanted)
-        elif wanted.concurrency < current.policy.concurrency or wanted.interval > current.policy.interval:
-            stricter = RateLimit(
-                min(wanted.concurrency, current.policy.concurrency),
-                max(wanted.interval, current.policy.interval),
-            )
-            current = self._limiters[key] = HostLimiter(stricter)
-        return current
+        limiter = self._limiters.get(key)
+        if limiter is None:
+            limiter = self._limiters[key] = HostLimiter(wanted)
+        else:
+            limiter.tighten(wanted)
+        return limiter
 
     def _should_retry(self, exc: BaseException) -> bool:
         if isinstance(exc, _RetryableStatus):
@@ -177,17 +194,39 @@ class HttpClient:
         exc = state.outcome.exception() if state.outcome else None
         if isinstance(exc, _RetryableStatus) and exc.retry_after is not None:
             return min(exc.retry_after, self.options.max_retry_after)
-        return wait_random_exponential(multiplier=self.options.backoff, max=10)(state)
+        # The first attempt ran before tenacity started counting: shift the exponent by one.
+        return self._backoff(state.attempt_number + 1)
 
-    async def fetch(self, request: HttpRequest, policy: RateLimit | None = None) -> HttpResponse:
+    def _first_wait(self, exc: BaseException) -> float:
+        if isinstance(exc, _RetryableStatus) and exc.retry_after is not None:
+            return min(exc.retry_after, self.options.max_retry_after)
+        return self._backoff(1)
+
+    def _backoff(self, attempt: int) -> float:
+        """Full-jitter exponential backoff: a random wait up to backoff * 2^attempt, capped."""
+        return random.uniform(0, min(10.0, self.options.backoff * 2**attempt))
+
+    async def fetch(
+        self, request: HttpRequest, policy: RateLimit | None = None, *, host: str | None = None
+    ) -> HttpResponse:
         """Send `request` politely, retrying network errors, 429 and 5xx.
 
+        `host` is the politeness key (see `host_key`); by default the request URL's own host.
         A 429 or 5xx that outlasts the retries is returned (the rules judge it `unknown`);
         any other failure raises FetchError.
         """
-        limiter = self.limiter(request.url, policy)
+        limiter = self.limiter(host or host_key(request.url), policy)
+        try:
+            return await self._attempt(request, limiter)
+        except (_RetryableStatus, FetchError) as first:
+            if not self._should_retry(first) or self.options.retries == 0:
+                if isinstance(first, _RetryableStatus):
+                    return first.response
+                raise
+            await asyncio.sleep(self._first_wait(first))
+        # Most requests succeed at once; tenacity takes over only for the retries.
         retrying = AsyncRetrying(
-            stop=stop_after_attempt(self.options.retries + 1),
+            stop=stop_after_attempt(self.options.retries),
             wait=self._wait,
             retry=retry_if_exception(self._should_retry),
             reraise=True,
@@ -205,7 +244,7 @@ class HttpClient:
             raise RuntimeError("HttpClient used outside 'async with'")
         async with limiter, self._global:
             response = await self._send(self._session, request)
-        if response.status == 429 or response.status >= 500:
+        if response.status == 429 or 500 <= response.status <= 599:
             retry_after = parse_retry_after(response.header("retry-after"))
             if retry_after is not None:
                 limiter.pause(min(retry_after, self.options.max_retry_after))

@@ -368,7 +368,7 @@ def decide(check: Check, response: HttpResponse, variables: Mapping[str, str], l
     status = response.status
     if status == 429:
         return Decision(Verdict.UNKNOWN, Reason.RATE_LIMITED, f"{label}: status 429")
-    if status >= 500:
+    if 500 <= status <= 599:
         return Decision(Verdict.UNKNOWN, Reason.SERVER_ERROR, f"{label}: status {status}")
     challenge = challenge_signal(view)
     if challenge:

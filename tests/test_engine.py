@@ -364,3 +364,29 @@ platforms:
     path.write_text(entry)
     results = handlecheck.check_sync(["ACME1", "ACME2"], platforms=load_platforms(path))
     assert [r.verdict for r in results] == [Verdict.INVALID, Verdict.INVALID]
+
+
+async def test_case_insensitive_platform_is_asked_in_lower_case(sim: Simulator, platform_file: PlatformFile, fast):
+    site = await sim.site(behave.profiles({"acme", "MixedCase"}))
+    lower_only = """
+    - id: folded
+      name: Folded
+      handle: {pattern: "^[a-z]+$$", case: insensitive}
+      checks:
+        - request: {url: "$base/{{handle}}"}
+          outcomes: [{verdict: taken, matchers: [{type: status, status: [200]}]},
+                     {verdict: available, matchers: [{type: status, status: [404]}]}]
+    - id: exact
+      name: Exact
+      handle: {pattern: "^[A-Za-z]+$$", case: sensitive}
+      checks:
+        - request: {url: "$base/{{handle}}"}
+          outcomes: [{verdict: taken, matchers: [{type: status, status: [200]}]},
+                     {verdict: available, matchers: [{type: status, status: [404]}]}]
+    """
+    results = await run(platform_file(lower_only, base=site.base), ["ACME", "MixedCase"], fast)
+    assert results["ACME", "folded"].verdict is Verdict.TAKEN, "asked for /acme, not refused as invalid"
+    assert results["ACME", "exact"].verdict is Verdict.AVAILABLE
+    assert results["MixedCase", "exact"].verdict is Verdict.TAKEN
+    assert results["MixedCase", "folded"].url is None and results["ACME", "folded"].handle == "ACME"
+    assert site.hits["/acme"] == 1 and site.hits["/ACME"] == 1

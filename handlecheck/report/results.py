@@ -60,14 +60,21 @@ def render_table(
 
 
 def summary_line(summary: Summary) -> str:
-    counts = ", ".join(f"{n} {v}" for v, n in summary.verdicts.items() if n)
-    line = f"{summary.total} checks ({summary.handles} handles x {summary.platforms} platforms): {counts or 'none'}"
+    counts = ", ".join(f"{summary.verdicts[v]} {v}" for v in VERDICT_ORDER if summary.verdicts.get(v))
+    line = (
+        f"{_count(summary.total, 'check')} ({_count(summary.handles, 'handle')} x "
+        f"{_count(summary.platforms, 'platform')}): {counts or 'nothing'}"
+    )
     if summary.unknown_reasons:
         reasons = ", ".join(f"{n} {r}" for r, n in summary.unknown_reasons.items())
         line += f"; unknown because: {reasons}"
     if summary.elapsed_seconds is not None:
         line += f"; {summary.elapsed_seconds:.1f}s"
     return line
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
 
 
 def render_json(results: Sequence[Result], summary: Summary) -> str:

@@ -1,0 +1,176 @@
+"""The command line, end to end against simulated platforms."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+import json
+import signal
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from handlecheck.cli import main
+from tests import simulator as behave
+from tests.conftest import PlatformFile, profile_entry
+from tests.simulator import Simulator
+
+FAST = ["--timeout", "2", "--retries", "0", "--no-progress"]
+
+
+async def cli(*argv: str) -> int:
+    """Run the CLI in a worker thread: it starts its own event loop, the servers run in ours."""
+    return await asyncio.to_thread(main, list(argv))
+
+
+@pytest.fixture
+async def two_sites(sim: Simulator, platform_file: PlatformFile) -> Path:
+    first = await sim.site(behave.profiles({"acme"}))
+    second = await sim.site(behave.profiles({"acmehq"}))
+    return platform_file(
+        profile_entry("first", first.base, extra="tags: [social]"),
+        profile_entry("second", second.base, extra="tags: [developer]"),
+    )
+
+
+async def test_table_is_grouped_by_verdict_with_url_and_evidence(two_sites: Path, capsys):
+    assert await cli("check", "acme", "--platforms", str(two_sites), *FAST) == 0
+    out = capsys.readouterr().out
+    assert out.index("TAKEN (1)") < out.index("AVAILABLE (1)")
+    assert "/acme" in out and "status 200" in out
+    assert "2 checks (1 handle x 2 platforms): 1 taken, 1 available" in out
+
+
+async def test_json_has_results_and_summary(two_sites: Path, capsys):
+    assert await cli("check", "acme", "acmehq", "--platforms", str(two_sites), "--format", "json", *FAST) == 0
+    document = json.loads(capsys.readouterr().out)
+    assert document["summary"]["total"] == 4
+    assert document["summary"]["verdicts"]["taken"] == 2
+    verdicts = {(r["handle"], r["platform"]): r["verdict"] for r in document["results"]}
+    assert verdicts == {
+        ("acme", "first"): "taken",
+        ("acme", "second"): "available",
+        ("acmehq", "first"): "available",
+        ("acmehq", "second"): "taken",
+    }
+
+
+async def test_jsonl_has_one_object_per_pair_with_the_documented_fields(two_sites: Path, capsys):
+    assert await cli("check", "acme", "--platforms", str(two_sites), "--format", "jsonl", *FAST) == 0
+    lines = capsys.readouterr().out.splitlines()
+    records = [json.loads(line) for line in lines]
+    assert len(records) == 2
+    for record in records:
+        assert {"handle", "platform", "verdict", "reason", "url", "http_status", "elapsed_ms", "evidence"} <= set(
+            record
+        )
+        assert record["reason"] is None
+
+
+async def test_csv_to_a_file(two_sites: Path, tmp_path: Path, capsys):
+    out = tmp_path / "report.csv"
+    assert await cli("check", "acme", "--platforms", str(two_sites), "--format", "csv", "-o", str(out), *FAST) == 0
+    assert capsys.readouterr().out == ""
+    rows = list(csv.DictReader(io.StringIO(out.read_text())))
+    assert sorted((r["platform"], r["verdict"]) for r in rows) == [("first", "taken"), ("second", "available")]
+
+
+@pytest.mark.parametrize(
+    ("selection", "expected"),
+    [(["--only", "second"], {"second"}), (["--tags", "social"], {"first"}), (["--exclude", "first"], {"second"})],
+)
+async def test_platform_selection(two_sites: Path, capsys, selection: list[str], expected: set[str]):
+    assert await cli("check", "acme", "--platforms", str(two_sites), "--format", "jsonl", *selection, *FAST) == 0
+    assert {json.loads(line)["platform"] for line in capsys.readouterr().out.splitlines()} == expected
+
+
+async def test_malformed_platform_file_exits_2_with_one_line(tmp_path: Path, capsys):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("version: 1\nplatforms:\n  - id: broken\n    name: Broken\n    checks: nope\n")
+    assert await cli("check", "acme", "--platforms", str(bad)) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1
+    assert "bad.yaml:5:" in err and "(id: broken)" in err and "checks" in err
+
+
+@pytest.mark.parametrize("handle", ["a b", "acme\r\nHost: evil", "x" * 300, ""])
+async def test_impossible_handle_exits_2(two_sites: Path, capsys, handle: str):
+    assert await cli("check", handle, "--platforms", str(two_sites), *FAST) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("handlecheck: error: handle") and err.count("\n") == 1
+
+
+async def test_unknown_platform_id_exits_2(two_sites: Path, capsys):
+    assert await cli("check", "acme", "--platforms", str(two_sites), "--only", "nowhere") == 2
+    assert "unknown platform id 'nowhere'" in capsys.readouterr().err
+
+
+async def test_nothing_reachable_says_so_in_one_line_and_exits_3(platform_file: PlatformFile, capsys):
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    path = platform_file(
+        profile_entry("dead1", f"http://127.0.0.1:{port}"), profile_entry("dead2", f"http://127.0.0.1:{port}/x")
+    )
+    assert await cli("check", "acme", "--platforms", str(path), *FAST) == 3
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err.count("\n") == 1 and "no platform could be reached (2 network)" in captured.err
+
+
+async def test_dead_proxy_exits_3(two_sites: Path, capsys):
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    assert await cli("check", "acme", "--platforms", str(two_sites), "--proxy", f"http://127.0.0.1:{port}", *FAST) == 3
+    assert "no platform could be reached" in capsys.readouterr().err
+
+
+async def test_platforms_list_and_validate(two_sites: Path, capsys):
+    assert await cli("platforms", "list", "--platforms", str(two_sites), "--format", "json") == 0
+    assert [p["id"] for p in json.loads(capsys.readouterr().out)] == ["first", "second"]
+    assert await cli("platforms", "validate", str(two_sites)) == 0
+    assert "2 platforms, no errors" in capsys.readouterr().out
+
+
+def test_bundled_platforms_list(capsys):
+    assert main(["platforms", "list"]) == 0
+    out = capsys.readouterr().out
+    assert "github" in out and "platforms" in out.splitlines()[-1]
+
+
+def test_module_entry_point_help_and_errors_without_traceback(tmp_path: Path):
+    help_run = subprocess.run([sys.executable, "-m", "handlecheck", "check", "--help"], capture_output=True, text=True)
+    assert help_run.returncode == 0 and "--format" in help_run.stdout and "Examples:" in help_run.stdout
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("version: 1\nplatforms: [{id: x}]\n")
+    run = subprocess.run(
+        [sys.executable, "-m", "handlecheck", "check", "acme", "--platforms", str(bad)], capture_output=True, text=True
+    )
+    assert run.returncode == 2
+    assert "Traceback" not in run.stderr and run.stderr.count("\n") == 1
+
+
+async def test_ctrl_c_keeps_what_was_gathered_and_exits_130(sim: Simulator, platform_file: PlatformFile, tmp_path):
+    quick = await sim.site(behave.profiles({"acme"}))
+    stuck = await sim.site(behave.slow(30))
+    path = platform_file(profile_entry("quick", quick.base), profile_entry("stuck", stuck.base))
+    out = tmp_path / "partial.jsonl"
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "handlecheck", "check", "acme", "--platforms", str(path),
+        "--format", "jsonl", "-o", str(out), "--timeout", "60", "--no-progress",
+        stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    for _ in range(200):
+        if out.exists() and out.read_text().count("\n") == 1:
+            break
+        await asyncio.sleep(0.05)
+    process.send_signal(signal.SIGINT)
+    _, stderr = await asyncio.wait_for(process.communicate(), timeout=20)
+    assert process.returncode == 130
+    assert [json.loads(line)["platform"] for line in out.read_text().splitlines()] == ["quick"]
+    assert b"Traceback" not in stderr and b"interrupted after 1 of 2 checks" in stderr
