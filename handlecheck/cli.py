@@ -1,11 +1,13 @@
 """The command line: the only module that prints or chooses an exit code.
 
-Exit codes: 0 done, 2 usage or input error, 3 nothing could be reached, 130 interrupted.
+Exit codes: 0 done, 1 a check failed its policy (selfcheck: a broken rule), 2 usage or input
+error, 3 nothing could be reached, 130 interrupted.
 """
 
 from __future__ import annotations
 
 import argparse
+import csv
 import json
 import logging
 import os
@@ -13,6 +15,7 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from contextlib import ExitStack
+from pathlib import Path
 from typing import IO
 
 from tabulate import tabulate
@@ -24,16 +27,21 @@ from .errors import HandlecheckError, InputError
 from .handles import normalise
 from .http import DEFAULT_USER_AGENT, HttpOptions
 from .models import Platform, Result
-from .registry import load_platforms, select
+from .registry import import_file, is_native, json_document, load_catalogue, merge, read_file, select, validate_file
 from .report.results import csv_header, csv_line, jsonl_line, render_json, render_table
+from .report.text import printable, spreadsheet_cell
+from .report.yaml import dump_yaml
+from .selfcheck import Health, PlatformHealth, read_skip_file, selfcheck, write_skip_file
 from .summary import summarise
 
 EXIT_OK = 0
+EXIT_POLICY = 1
 EXIT_USAGE = 2
 EXIT_UNREACHABLE = 3
 EXIT_INTERRUPTED = 130
 FORMATS = ("table", "json", "jsonl", "csv")
 STREAMING_FORMATS = ("jsonl", "csv")
+HEALTH_ORDER = (Health.BROKEN, Health.UNREACHABLE, Health.UNTESTED, Health.WORKING)
 
 log = logging.getLogger("handlecheck")
 
@@ -69,12 +77,29 @@ def _id_list(text: str) -> list[str]:
     return [item.strip() for item in text.split(",") if item.strip()]
 
 
-def _add_selection(parser: argparse.ArgumentParser) -> None:
+def _add_selection(parser: argparse.ArgumentParser, *, skip_file: bool = True) -> None:
     group = parser.add_argument_group("platform selection")
-    group.add_argument("--platforms", metavar="FILE", help="platform file to use instead of the bundled catalogue")
+    group.add_argument(
+        "--platforms",
+        metavar="FILE",
+        help="platform file to use instead of the bundled catalogue: handlecheck's format, or "
+        "Sherlock's data.json, WhatsMyName's wmn-data.json or Maigret's data.json",
+    )
+    group.add_argument(
+        "--add-platforms",
+        metavar="FILE",
+        action="append",
+        default=[],
+        help="add the platforms of FILE (any of those formats); an id already present keeps its first definition",
+    )
+    group.add_argument("--nsfw", action="store_true", help="include entries the databases mark NSFW")
     group.add_argument("--only", metavar="IDS", type=_id_list, default=[], help="comma-separated platform ids")
     group.add_argument("--tags", metavar="TAGS", type=_id_list, default=[], help="platforms with any of these tags")
     group.add_argument("--exclude", metavar="IDS", type=_id_list, default=[], help="platform ids to leave out")
+    if skip_file:
+        group.add_argument(
+            "--skip-file", metavar="FILE", help="leave out the platform ids listed in FILE (from platforms selfcheck)"
+        )
 
 
 def _add_http(parser: argparse.ArgumentParser) -> None:
@@ -179,15 +204,53 @@ def build_parser() -> argparse.ArgumentParser:
     _add_output(check, FORMATS)
     check.set_defaults(run=cmd_check)
 
-    platforms = commands.add_parser("platforms", help="list or validate platform files")
+    platforms = commands.add_parser("platforms", help="list, validate, import and self-check platform files")
     sub = platforms.add_subparsers(dest="platforms_command", metavar="ACTION", required=True)
     listing = sub.add_parser("list", help="list the platforms of a file (the bundled catalogue by default)")
     _add_selection(listing)
-    listing.add_argument("--format", "-f", choices=("table", "json"), default="table")
+    listing.add_argument("--format", "-f", choices=("table", "json", "csv"), default="table")
     listing.set_defaults(run=cmd_platforms_list)
-    validate = sub.add_parser("validate", help="check a platform file for errors (exit 2 when it has one)")
+
+    validate = sub.add_parser(
+        "validate",
+        help="report every error of a platform file (exit 2 when it has one)",
+        description="Schema and semantic errors of a handlecheck platform file, each with file, line and "
+        "YAML path; for a community database, what would import and what would be skipped.",
+    )
     validate.add_argument("file", metavar="FILE")
     validate.set_defaults(run=cmd_platforms_validate)
+
+    convert = sub.add_parser(
+        "import",
+        help="convert a Sherlock, WhatsMyName or Maigret database to handlecheck's format",
+        description="Convert a community database (the format is detected from the content) to a "
+        "handlecheck platform file. Entries that cannot be used are listed on stderr with the reason.",
+    )
+    convert.add_argument("file", metavar="FILE")
+    convert.add_argument("-o", "--output", metavar="FILE", help="write the YAML here instead of stdout")
+    convert.add_argument("--nsfw", action="store_true", help="keep entries the database marks NSFW")
+    convert.set_defaults(run=cmd_platforms_import)
+
+    check_rules = sub.add_parser(
+        "selfcheck",
+        help="prove each platform's rule online: its canary must be taken, a random name must not",
+        description="For each platform, check its known.taken canary (must be taken) and a random name that "
+        "fits its handle rule (must not be taken). Reports working, broken, unreachable or untested. "
+        "Exit 1 when a rule is broken, 3 when nothing could be reached.",
+    )
+    _add_selection(check_rules, skip_file=False)
+    _add_http(check_rules)
+    check_rules.add_argument("--format", "-f", choices=("table", "json"), default="table")
+    check_rules.add_argument("-o", "--output", metavar="FILE", help="write the report here instead of stdout")
+    check_rules.add_argument(
+        "--skip-file",
+        dest="skip_file_out",
+        metavar="FILE",
+        help="write the ids of broken platforms to FILE, for check --skip-file",
+    )
+    check_rules.add_argument("--seed", type=int, help="seed for the random names (repeatable runs)")
+    check_rules.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
+    check_rules.set_defaults(run=cmd_platforms_selfcheck)
     return parser
 
 
@@ -214,7 +277,19 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _chosen_platforms(args: argparse.Namespace) -> tuple[Platform, ...]:
-    return select(load_platforms(args.platforms), only=args.only, tags=args.tags, exclude=args.exclude)
+    catalogue = merge(
+        load_catalogue(args.platforms, nsfw=args.nsfw),
+        *(load_catalogue(path, nsfw=args.nsfw) for path in args.add_platforms),
+    )
+    if catalogue.skipped:
+        print(
+            f"handlecheck: note: {len(catalogue.skipped)} platform entries left out "
+            "(see why with: handlecheck platforms validate FILE)",
+            file=sys.stderr,
+        )
+    skip = read_skip_file(args.skip_file) if getattr(args, "skip_file", None) else set()
+    usable = [p for p in catalogue.platforms if p.id not in skip]
+    return select(usable, only=args.only, tags=args.tags, exclude=[e for e in args.exclude if e not in skip])
 
 
 def _http_options(args: argparse.Namespace) -> HttpOptions:
@@ -317,27 +392,114 @@ async def _collect(
 
 def cmd_platforms_list(args: argparse.Namespace) -> int:
     platforms = _chosen_platforms(args)
+    rows = [
+        {
+            "id": p.id,
+            "name": p.name,
+            "tags": ",".join(p.tags),
+            "priority": p.priority.value,
+            "verified": p.verified,
+            "profile": p.urls.profile,
+        }
+        for p in platforms
+    ]
     if args.format == "json":
-        rows = [
-            {
-                "id": p.id,
-                "name": p.name,
-                "tags": list(p.tags),
-                "priority": p.priority.value,
-                "verified": p.verified,
-                "profile": p.urls.profile,
-            }
-            for p in platforms
-        ]
-        print(json.dumps(rows, indent=2))
-        return EXIT_OK
-    table = [[p.id, p.name, ",".join(p.tags), p.priority.value, "yes" if p.verified else "no"] for p in platforms]
-    print(tabulate(table, headers=["id", "name", "tags", "priority", "verified"], tablefmt="simple"))
-    print(f"\n{len(platforms)} platforms")
+        print(json.dumps([{**row, "tags": list(p.tags)} for row, p in zip(rows, platforms, strict=True)], indent=2))
+    elif args.format == "csv":
+        writer = csv.DictWriter(sys.stdout, fieldnames=list(rows[0]), lineterminator="\n")
+        writer.writeheader()
+        writer.writerows({k: spreadsheet_cell(str(v)) for k, v in row.items()} for row in rows)
+    else:
+        table = [[r["id"], r["name"], r["tags"], r["priority"], "yes" if r["verified"] else "no"] for r in rows]
+        print(tabulate(table, headers=["id", "name", "tags", "priority", "verified"], tablefmt="simple"))
+        print(f"\n{len(platforms)} platforms")
     return EXIT_OK
 
 
 def cmd_platforms_validate(args: argparse.Namespace) -> int:
-    platforms = load_platforms(args.file)
+    text, _ = read_file(args.file)
+    document = json_document(text)
+    if document is not None and not is_native(document):
+        conversion = import_file(args.file)
+        catalogue = conversion.catalogue
+        print(
+            f"{args.file}: {catalogue.format} database: {len(catalogue.platforms)} platforms import, "
+            f"{len(catalogue.skipped)} left out"
+        )
+        for skipped in catalogue.skipped:
+            print(f"  {printable(skipped.name, 60)}: {printable(skipped.reason, 200)}")
+        return EXIT_OK
+    platforms, errors = validate_file(args.file)
+    for error in errors:
+        print(f"handlecheck: error: {error}", file=sys.stderr)
+    if errors:
+        print(f"{args.file}: {len(errors)} errors, {len(platforms)} platforms without errors", file=sys.stderr)
+        return EXIT_USAGE
     print(f"{args.file}: {len(platforms)} platforms, no errors")
+    return EXIT_OK
+
+
+def cmd_platforms_import(args: argparse.Namespace) -> int:
+    conversion = import_file(args.file, nsfw=args.nsfw)
+    catalogue = conversion.catalogue
+    header = (
+        f"# Converted by handlecheck from {Path(args.file).name} ({catalogue.format} format).\n"
+        "# The detection facts come from that database and its licence applies to them.\n"
+    )
+    document = {"version": 1, "platforms": list(conversion.entries)}
+    with ExitStack() as stack:
+        out = _open_output(stack, args.output)
+        out.write(header + dump_yaml(document))
+    for skipped in catalogue.skipped:
+        print(f"handlecheck: left out {printable(skipped.name, 60)}: {printable(skipped.reason, 200)}", file=sys.stderr)
+    print(
+        f"handlecheck: {len(catalogue.platforms)} platforms converted, {len(catalogue.skipped)} left out",
+        file=sys.stderr,
+    )
+    return EXIT_OK
+
+
+def cmd_platforms_selfcheck(args: argparse.Namespace) -> int:
+    platforms = _chosen_platforms(args)
+    reports: list[PlatformHealth] = []
+    progress = tqdm(
+        total=len(platforms),
+        unit="platform",
+        file=sys.stderr,
+        disable=args.no_progress or not sys.stderr.isatty(),
+        leave=False,
+    )
+
+    async def run() -> None:
+        async for report in selfcheck(platforms, _http_options(args), seed=args.seed):
+            reports.append(report)
+            progress.update()
+
+    interrupted = False
+    try:
+        aio.run(run())
+    except KeyboardInterrupt:
+        interrupted = True
+    progress.close()
+    reports.sort(key=lambda r: (HEALTH_ORDER.index(r.health), r.platform))
+    counts = {h.value: sum(r.health is h for r in reports) for h in HEALTH_ORDER}
+    with ExitStack() as stack:
+        out = _open_output(stack, args.output)
+        if args.format == "json":
+            document = {"platforms": [r.to_dict() for r in reports], "summary": counts}
+            out.write(json.dumps(document, indent=2) + "\n")
+        else:
+            rows = [[r.platform, r.health.value, printable(r.detail, 100)] for r in reports]
+            out.write(tabulate(rows, headers=["platform", "health", "detail"], tablefmt="simple") + "\n\n")
+            out.write(", ".join(f"{n} {h}" for h, n in counts.items() if n) + "\n")
+    if args.skip_file_out:
+        written = write_skip_file(args.skip_file_out, reports)
+        print(f"handlecheck: {written} broken platform ids written to {args.skip_file_out}", file=sys.stderr)
+    if interrupted:
+        return EXIT_INTERRUPTED
+    if counts[Health.BROKEN.value]:
+        return EXIT_POLICY
+    if reports and counts[Health.UNREACHABLE.value] == len(reports):
+        print("handlecheck: error: no platform could be reached; check the network or --proxy", file=sys.stderr)
+        return EXIT_UNREACHABLE
     return EXIT_OK

@@ -103,6 +103,8 @@ class Checker:
         evidence = ""
         # A platform that ignores case is asked in lower case: its rules are written that way.
         query = handle.lower() if platform.handle.case is Case.INSENSITIVE else handle
+        if platform.handle.strip:
+            query = query.translate(str.maketrans("", "", platform.handle.strip)) or query
         problem = why_invalid(query, platform)
         if problem is None and platform.urls.profile:
             try:

@@ -103,13 +103,14 @@ class ExtractorType(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Matcher:
-    """One test on a response. `words`/`regexes` hold templates that may use {{vars}}."""
+    """One test on a response. `words`/`regexes` hold templates that may use {{vars}};
+    `statuses` holds inclusive (low, high) ranges."""
 
     type: MatcherType
     part: Part = Part.BODY
     words: tuple[str, ...] = ()
     regexes: tuple[str, ...] = ()
-    statuses: tuple[int, ...] = ()
+    statuses: tuple[tuple[int, int], ...] = ()
     path: str | None = None
     json_op: JsonOp | None = None
     json_values: tuple[Any, ...] = ()
@@ -171,6 +172,7 @@ class Check:
 class HandleRule:
     pattern: str | None = None
     case: Case = Case.INSENSITIVE
+    strip: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -268,3 +270,29 @@ class HttpResponse:
             if key.casefold() == wanted:
                 return value
         return None
+
+
+class SourceFormat(StrEnum):
+    """The formats a platform file may come in."""
+
+    HANDLECHECK = "handlecheck"
+    SHERLOCK = "sherlock"
+    WHATSMYNAME = "whatsmyname"
+    MAIGRET = "maigret"
+
+
+@dataclass(frozen=True, slots=True)
+class Skipped:
+    """An entry of a platform file that was left out, and why."""
+
+    name: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Catalogue:
+    """The platforms a file yielded, and the entries it could not use."""
+
+    platforms: tuple[Platform, ...]
+    format: SourceFormat = SourceFormat.HANDLECHECK
+    skipped: tuple[Skipped, ...] = ()

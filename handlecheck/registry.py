@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -19,8 +20,11 @@ import regex
 import yaml
 
 from .errors import ConfigError, InputError
+from .importers import convert, detect_format
+from .importers.common import Unusable
 from .models import (
     Case,
+    Catalogue,
     Check,
     Condition,
     Extractor,
@@ -38,6 +42,8 @@ from .models import (
     RateLimit,
     Reason,
     RequestSpec,
+    Skipped,
+    SourceFormat,
     Urls,
     Verdict,
 )
@@ -65,32 +71,125 @@ def schema() -> dict[str, Any]:
 
 
 @cache
-def _validator() -> jsonschema.protocols.Validator:
-    validator_class = jsonschema.validators.validator_for(schema())
-    return validator_class(schema())
+def _top_validator() -> jsonschema.protocols.Validator:
+    """The file's outer shape only; each platform is validated on its own."""
+    outer = {**schema(), "properties": {**schema()["properties"], "platforms": {"type": "array"}}}
+    return jsonschema.validators.validator_for(outer)(outer)
 
 
-def load_platforms(path: str | Path | None = None) -> tuple[Platform, ...]:
-    """Load a platform file in handlecheck's format (the bundled one when `path` is None)."""
+@cache
+def _platform_validator() -> jsonschema.protocols.Validator:
+    one = {"$schema": schema()["$schema"], "$defs": schema()["$defs"], "$ref": "#/$defs/platform"}
+    return jsonschema.validators.validator_for(one)(one)
+
+
+def load_platforms(path: str | Path | None = None, *, nsfw: bool = False) -> tuple[Platform, ...]:
+    """Load a platform file (the bundled one when `path` is None).
+
+    The file may be in handlecheck's own format, or a Sherlock, WhatsMyName or Maigret
+    database; entries of those that cannot be used are left out (see `load_catalogue`).
+    """
+    return load_catalogue(path, nsfw=nsfw).platforms
+
+
+def load_catalogue(path: str | Path | None = None, *, nsfw: bool = False) -> Catalogue:
+    """Load a platform file of any supported format, with the entries it had to skip."""
+    text, source = read_file(path)
+    document = json_document(text)
+    if document is None or is_native(document):
+        return Catalogue(parse_platforms(text, source=source))
+    converted = import_document(document, source=source, nsfw=nsfw)
+    return converted.catalogue
+
+
+@dataclass(frozen=True, slots=True)
+class Conversion:
+    """A foreign database converted: the native entries that built, and the catalogue."""
+
+    entries: tuple[dict[str, Any], ...]
+    catalogue: Catalogue
+
+
+def import_document(document: Any, *, source: str, nsfw: bool = False) -> Conversion:
+    """Convert a Sherlock, WhatsMyName or Maigret document; raises ConfigError for any other."""
+    file_format = detect_format(document, source)
+    if file_format is SourceFormat.HANDLECHECK:
+        raise ConfigError("already in handlecheck's format", source=source)
+    try:
+        imported = convert(file_format, document, nsfw=nsfw)
+    except Unusable as exc:
+        raise ConfigError(f"not a usable {file_format} file: {exc}", source=source) from None
+    builder = _Builder(source, None, {"platforms": list(imported.entries)})
+    platforms, errors = builder.build_all(imported.entries)
+    failed = {index for index, _ in errors}
+    rejected = tuple(
+        Skipped(str(imported.entries[index].get("name", "?")), f"{error.path}: {error.reason}")
+        for index, error in errors
+    )
+    kept = tuple(e for i, e in enumerate(imported.entries) if i not in failed)
+    return Conversion(kept, Catalogue(platforms, file_format, imported.skipped + rejected))
+
+
+def import_file(path: str | Path, *, nsfw: bool = False) -> Conversion:
+    text, source = read_file(path)
+    document = json_document(text)
+    if document is None:
+        _, document = _load_yaml(text, source)
+    return import_document(document, source=source, nsfw=nsfw)
+
+
+def validate_file(path: str | Path) -> tuple[tuple[Platform, ...], list[ConfigError]]:
+    """Every platform of a native file that builds, and every error in it."""
+    text, source = read_file(path)
+    return validate_platforms(text, source=source)
+
+
+def read_file(path: str | Path | None) -> tuple[str, str]:
     file = Path(path) if path is not None else bundled_path()
     source = str(path) if path is not None else BUNDLED
     try:
         if file.stat().st_size > MAX_FILE_BYTES:
             raise ConfigError(f"file is larger than {MAX_FILE_BYTES // 2**20} MiB", source=source)
-        text = file.read_text("utf-8")
+        return file.read_text("utf-8"), source
     except UnicodeDecodeError as exc:
         raise ConfigError(f"not UTF-8 text ({exc.reason} at byte {exc.start})", source=source) from None
     except OSError as exc:
         raise ConfigError(f"cannot read file: {exc.strerror or exc}", source=source) from None
-    return parse_platforms(text, source=source)
+
+
+def json_document(text: str) -> Any:
+    """The parsed document when the text is JSON (the community databases are); else None."""
+    if not text.lstrip().startswith("{"):
+        return None
+    try:
+        return json.loads(text)
+    except (ValueError, RecursionError):
+        return None
+
+
+def is_native(document: Any) -> bool:
+    return isinstance(document, dict) and "version" in document and "platforms" in document
 
 
 def parse_platforms(text: str, *, source: str = "<string>") -> tuple[Platform, ...]:
-    """Parse the text of a platform file in handlecheck's format."""
+    """Parse the text of a platform file in handlecheck's format; raise its first error."""
+    platforms, errors = validate_platforms(text, source=source)
+    if errors:
+        first = errors[0]
+        if len(errors) > 1:
+            more = f" (and {len(errors) - 1} more: handlecheck platforms validate {source})"
+            raise ConfigError(first.reason + more, source=first.source, line=first.line, path=first.path)
+        raise first
+    return platforms
+
+
+def validate_platforms(text: str, *, source: str = "<string>") -> tuple[tuple[Platform, ...], list[ConfigError]]:
+    """Every platform that builds, and every error of the file (in file order)."""
     node, data = _load_yaml(text, source)
-    builder = _Builder(source, node)
-    builder.validate_schema(data)
-    return builder.platforms(data)
+    builder = _Builder(source, node, data)
+    builder.check_schema(_top_validator(), data, ())
+    platforms, errors = builder.build_all(data["platforms"])
+    return platforms, [error for _, error in errors]
 
 
 def _load_yaml(text: str, source: str) -> tuple[yaml.Node | None, Any]:
@@ -131,10 +230,10 @@ def _line_of(node: yaml.Node | None, path: YamlPath) -> int | None:
 class _Builder:
     """Turns validated YAML data into Platforms, reporting faults with their location."""
 
-    def __init__(self, source: str, node: yaml.Node | None) -> None:
+    def __init__(self, source: str, node: yaml.Node | None, data: Any) -> None:
         self.source = source
         self.node = node
-        self.data: Any = None
+        self.data = data
 
     def fail(self, message: str, path: YamlPath) -> ConfigError:
         return ConfigError(message, source=self.source, line=_line_of(self.node, path), path=self._describe(path))
@@ -159,26 +258,34 @@ class _Builder:
             return None
         return value if isinstance(value, str) else None
 
-    def validate_schema(self, data: Any) -> None:
-        self.data = data
-        error = jsonschema.exceptions.best_match(_validator().iter_errors(data))
+    def check_schema(self, validator: jsonschema.protocols.Validator, data: Any, path: YamlPath) -> None:
+        error = jsonschema.exceptions.best_match(validator.iter_errors(data))
         if error is not None:
             message = error.message
             if len(message) > 200:
                 message = message[:197] + "..."
-            raise self.fail(message, tuple(error.absolute_path))
+            raise self.fail(message, (*path, *error.absolute_path))
 
-    def platforms(self, data: Any) -> tuple[Platform, ...]:
-        self.data = data
+    def build_all(self, raws: Sequence[Any]) -> tuple[tuple[Platform, ...], list[tuple[int, ConfigError]]]:
+        """Build every platform that can be; the others' errors come with their index."""
         seen: dict[str, int] = {}
-        platforms = []
-        for index, raw in enumerate(data["platforms"]):
+        platforms: list[Platform] = []
+        errors: list[tuple[int, ConfigError]] = []
+        for index, raw in enumerate(raws):
             path: YamlPath = ("platforms", index)
-            if raw["id"] in seen:
-                raise self.fail(f"duplicate id {raw['id']!r} (first at platforms[{seen[raw['id']]}])", (*path, "id"))
-            seen[raw["id"]] = index
-            platforms.append(self.platform(raw, path))
-        return tuple(platforms)
+            platform_id = raw.get("id") if isinstance(raw, dict) else None
+            try:
+                if isinstance(platform_id, str):
+                    if platform_id in seen:
+                        raise self.fail(
+                            f"duplicate id {platform_id!r} (first at platforms[{seen[platform_id]}])", (*path, "id")
+                        )
+                    seen[platform_id] = index
+                self.check_schema(_platform_validator(), raw, path)
+                platforms.append(self.platform(raw, path))
+            except ConfigError as error:
+                errors.append((index, error))
+        return tuple(platforms), errors
 
     def regex(self, source: str, path: YamlPath, *, templated: bool = False) -> str:
         probe = re.sub(r"\{\{\s*[A-Za-z_][A-Za-z0-9_]*\s*\}\}", "x", source) if templated else source
@@ -207,7 +314,9 @@ class _Builder:
             tags=tuple(raw.get("tags", ())),
             priority=Priority(raw.get("priority", "normal")),
             urls=Urls(profile=profile, signup=urls.get("signup"), report=urls.get("report")),
-            handle=HandleRule(pattern=pattern, case=Case(handle.get("case", "insensitive"))),
+            handle=HandleRule(
+                pattern=pattern, case=Case(handle.get("case", "insensitive")), strip=handle.get("strip", "")
+            ),
             known=Known(
                 taken=tuple(raw.get("known", {}).get("taken", ())),
                 available=tuple(raw.get("known", {}).get("available", ())),
@@ -316,7 +425,7 @@ class _Builder:
             part=Part(raw.get("part", "body")),
             words=words,
             regexes=regexes,
-            statuses=tuple(raw.get("status", ())),
+            statuses=tuple(_status_range(item) for item in raw.get("status", ())),
             path=raw.get("path"),
             json_op=json_op,
             json_values=json_values,
@@ -325,6 +434,13 @@ class _Builder:
             negative=bool(raw.get("negative", False)),
             case_insensitive=bool(raw.get("case-insensitive", False)),
         )
+
+
+def _status_range(item: int | str) -> tuple[int, int]:
+    if isinstance(item, int):
+        return (item, item)
+    low, high = (int(part) for part in item.split("-"))
+    return (low, high)
 
 
 def select(
@@ -348,3 +464,20 @@ def select(
     if not chosen:
         raise InputError("no platform matches the selection (--only / --tags / --exclude)")
     return chosen
+
+
+def merge(base: Catalogue, *additions: Catalogue) -> Catalogue:
+    """Add platforms to a catalogue. An id already present keeps its first definition (the
+    curated one); the newcomer is listed as skipped."""
+    platforms = list(base.platforms)
+    skipped = list(base.skipped)
+    ids = {p.id for p in platforms}
+    for addition in additions:
+        skipped.extend(addition.skipped)
+        for platform in addition.platforms:
+            if platform.id in ids:
+                skipped.append(Skipped(platform.name, f"id {platform.id!r} is already in the catalogue"))
+                continue
+            ids.add(platform.id)
+            platforms.append(platform)
+    return Catalogue(tuple(platforms), base.format, tuple(skipped))

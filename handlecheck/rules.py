@@ -274,7 +274,7 @@ def matcher_holds(matcher: Matcher, view: ResponseView, variables: Mapping[str, 
     response = view.response
     try:
         if matcher.type is MatcherType.STATUS:
-            found = response.status in matcher.statuses
+            found = any(low <= response.status <= high for low, high in matcher.statuses)
         elif matcher.type is MatcherType.JSON:
             document = view.document
             if document is _INVALID_JSON:
@@ -306,7 +306,7 @@ def describe(matcher: Matcher) -> str:
     """A short human-readable account of a matcher, for the evidence field."""
     neg = matcher.negative
     if matcher.type is MatcherType.STATUS:
-        codes = ", ".join(str(s) for s in matcher.statuses)
+        codes = ", ".join(str(low) if low == high else f"{low}-{high}" for low, high in matcher.statuses)
         return f"status {'not ' if neg else ''}{codes}"
     if matcher.type is MatcherType.JSON:
         if matcher.json_op is JsonOp.EXISTS:

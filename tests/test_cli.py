@@ -174,3 +174,73 @@ async def test_ctrl_c_keeps_what_was_gathered_and_exits_130(sim: Simulator, plat
     assert process.returncode == 130
     assert [json.loads(line)["platform"] for line in out.read_text().splitlines()] == ["quick"]
     assert b"Traceback" not in stderr and b"interrupted after 1 of 2 checks" in stderr
+
+
+SHERLOCK_EXCERPT = {
+    "Alpha": {"errorType": "status_code", "url": "https://alpha.test/{}", "urlMain": "https://alpha.test/",
+              "username_claimed": "blue"},
+    "Beta": {"errorType": "message", "errorMsg": "No such user", "url": "https://beta.test/u/{}",
+             "urlMain": "https://beta.test/", "username_claimed": "blue"},
+    "Spicy": {"errorType": "status_code", "isNSFW": True, "url": "https://spicy.test/{}", "urlMain": "x",
+              "username_claimed": "blue"},
+    "Broken": {"errorType": "status_code", "url": 42},
+}  # fmt: skip
+
+
+async def test_import_converts_and_the_result_validates(tmp_path: Path, capsys):
+    source = tmp_path / "data.json"
+    source.write_text(json.dumps(SHERLOCK_EXCERPT))
+    out = tmp_path / "sherlock.yaml"
+    assert await cli("platforms", "import", str(source), "-o", str(out)) == 0
+    err = capsys.readouterr().err
+    assert "2 platforms converted, 2 left out" in err
+    assert "left out Spicy: NSFW" in err and "left out Broken: url is not a string" in err
+    assert out.read_text().startswith("# Converted by handlecheck from data.json (sherlock format).")
+    assert "&id" not in out.read_text()
+    assert await cli("platforms", "validate", str(out)) == 0
+    assert "2 platforms, no errors" in capsys.readouterr().out
+    assert await cli("platforms", "import", str(source), "--nsfw") == 0
+    assert "id: spicy" in capsys.readouterr().out
+
+
+async def test_validate_reports_every_error_with_line_and_path(tmp_path: Path, capsys):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(
+        "version: 1\nplatforms:\n"
+        "  - id: one\n    name: One\n    checks: [{request: {url: 'ftp://x/{{handle}}'}, outcomes: []}]\n"
+        "  - id: two\n    name: Two\n    urls: {profile: 'https://two.test/'}\n"
+        "    checks: [{request: {url: 'https://two.test/{{handle}}'},"
+        " outcomes: [{verdict: taken, matchers: [{type: regex, regex: ['(']}]}]}]\n"
+        "  - id: one\n    name: Again\n    checks: [{request: {url: 'https://x.test/{{handle}}'},"
+        " outcomes: [{verdict: taken, matchers: [{type: status, status: [200]}]}]}]\n"
+    )
+    assert await cli("platforms", "validate", str(bad)) == 2
+    err = capsys.readouterr().err.splitlines()
+    assert len(err) == 4, err
+    assert err[0].startswith(f"handlecheck: error: {bad}:5: platforms[0] (id: one).checks[0]")
+    assert f"{bad}:8: platforms[1] (id: two).urls.profile: profile URL has no {{{{handle}}}}" in err[1]
+    assert "platforms[2] (id: one).id: duplicate id 'one'" in err[2]
+    assert err[3].endswith("3 errors, 0 platforms without errors")
+
+
+async def test_validate_a_community_database_lists_what_is_left_out(tmp_path: Path, capsys):
+    source = tmp_path / "data.json"
+    source.write_text(json.dumps(SHERLOCK_EXCERPT))
+    assert await cli("platforms", "validate", str(source)) == 0
+    out = capsys.readouterr().out
+    assert "sherlock database: 2 platforms import, 2 left out" in out and "Broken: url is not a string" in out
+
+
+async def test_add_platforms_merges_and_first_definition_wins(two_sites: Path, tmp_path: Path, capsys):
+    extra = tmp_path / "extra.json"
+    extra.write_text(json.dumps({
+        "First": {"errorType": "status_code", "url": "https://elsewhere.test/{}", "urlMain": "x"},
+        "Gamma": {"errorType": "status_code", "url": "https://gamma.test/{}", "urlMain": "x"},
+    }))  # fmt: skip
+    argv = ["platforms", "list", "--platforms", str(two_sites), "--add-platforms", str(extra), "--format", "json"]
+    assert await cli(*argv) == 0
+    captured = capsys.readouterr()
+    listed = {p["id"]: p for p in json.loads(captured.out)}
+    assert set(listed) == {"first", "second", "gamma"}
+    assert "127.0.0.1" in listed["first"]["profile"], "the first definition of 'first' is kept"
+    assert "1 platform entries left out" in captured.err

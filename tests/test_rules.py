@@ -57,9 +57,10 @@ def word(*words: str, **options: Any) -> Matcher:
 
 
 MATCHER_CASES = [
-    ("status in list", Matcher(MatcherType.STATUS, statuses=(200, 301)), response(301), True),
-    ("status not in list", Matcher(MatcherType.STATUS, statuses=(200,)), response(404), False),
-    ("negative status", Matcher(MatcherType.STATUS, statuses=(404,), negative=True), response(200), True),
+    ("status in list", Matcher(MatcherType.STATUS, statuses=((200, 200), (301, 301))), response(301), True),
+    ("status range", Matcher(MatcherType.STATUS, statuses=((200, 299),)), response(204), True),
+    ("status not in list", Matcher(MatcherType.STATUS, statuses=((200, 200),)), response(404), False),
+    ("negative status", Matcher(MatcherType.STATUS, statuses=((404, 404),), negative=True), response(200), True),
     ("word present", word("profile"), response(body="a profile page"), True),
     ("word absent", word("profile"), response(body="nothing"), False),
     ("word uses handle", word("@{{handle}}"), response(body="hi @acme"), True),
@@ -153,8 +154,8 @@ def test_backtracking_regex_gives_up_and_does_not_hold() -> None:
     assert matcher_holds(matcher, ResponseView(response(body="a" * 50_000 + "b")), VARS) is False
 
 
-TAKEN_200 = Outcome(Verdict.TAKEN, (Matcher(MatcherType.STATUS, statuses=(200,)),))
-FREE_404 = Outcome(Verdict.AVAILABLE, (Matcher(MatcherType.STATUS, statuses=(404,)),))
+TAKEN_200 = Outcome(Verdict.TAKEN, (Matcher(MatcherType.STATUS, statuses=((200, 200),)),))
+FREE_404 = Outcome(Verdict.AVAILABLE, (Matcher(MatcherType.STATUS, statuses=((404, 404),)),))
 CHECK = Check(RequestSpec("https://example.test/{{handle}}"), (TAKEN_200, FREE_404))
 
 DECIDE_CASES = [
@@ -208,7 +209,7 @@ def test_first_outcome_that_holds_wins_and_unknown_outcome_keeps_its_reason() ->
 
 
 def test_and_condition_needs_every_matcher() -> None:
-    both = Outcome(Verdict.TAKEN, (Matcher(MatcherType.STATUS, statuses=(200,)), word("@acme")), Condition.AND)
+    both = Outcome(Verdict.TAKEN, (Matcher(MatcherType.STATUS, statuses=((200, 200),)), word("@acme")), Condition.AND)
     check = Check(RequestSpec("https://example.test/x"), (both,))
     assert decide(check, response(200, "@acme"), VARS, "c").verdict is Verdict.TAKEN
     assert decide(check, response(200, "nobody"), VARS, "c").verdict is Verdict.UNKNOWN
