@@ -155,3 +155,30 @@ def test_select() -> None:
         select(platforms, only=["gamma"])
     with pytest.raises(InputError, match="no platform matches"):
         select(platforms, tags=["video"])
+
+
+SIGNUP_FIRST = ("x", "github", "gitlab", "reddit", "discord", "instagram", "tumblr")
+# Where no honest profile check exists, the sign-up check is the only one.
+NO_PROFILE_FALLBACK = {
+    "discord": "no public profile pages",
+    "x": "profile pages need JavaScript and a login; the databases' alternatives are stale mirrors",
+}
+
+
+@pytest.mark.parametrize("platform_id", SIGNUP_FIRST)
+def test_true_availability_comes_first_with_a_profile_fallback(platform_id: str) -> None:
+    """A 404 profile does not prove a name can be registered: these ask the sign-up check first."""
+    platform = next(p for p in load_platforms() if p.id == platform_id)
+    first, *rest = platform.checks
+    verdicts = {o.verdict.value for o in first.outcomes}
+    assert "available" in verdicts and verdicts & {"taken", "reserved"}, verdicts
+    assert rest or platform_id in NO_PROFILE_FALLBACK, "a profile check follows for when sign-up answers unknown"
+    assert all(spec.method in ("GET", "HEAD", "POST") for spec in (c.request for c in platform.checks))
+
+
+def test_bundled_catalogue_is_broad() -> None:
+    platforms = load_platforms()
+    tags = {t for p in platforms for t in p.tags}
+    assert len(platforms) >= 150
+    assert {"social", "video", "messaging", "developer", "creative", "commerce", "gaming", "audio"} <= tags
+    assert sum(1 for p in platforms if p.checks[0].prefetch is not None) >= 3
