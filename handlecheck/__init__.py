@@ -10,14 +10,18 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterable, Sequence
 from pathlib import Path
+from typing import Any
 
 from . import aio
 from .engine import Checker
 from .errors import ConfigError, HandlecheckError, InputError
 from .handles import normalise
 from .http import HttpOptions
+from .hunt import Depth, Finding, HuntReport, Owned, hunt
+from .lookalikes import Candidate, Technique, generate
 from .models import Platform, Priority, Reason, Result, Verdict
-from .registry import load_platforms, parse_platforms, select
+from .registry import load_catalogue, load_platforms, parse_platforms, select
+from .risk import Classification
 
 __version__ = "0.1.0"
 
@@ -56,20 +60,36 @@ def check_sync(
     return aio.run(gather())
 
 
+def hunt_sync(brand: str, platforms: PlatformSource = None, **options: Any) -> HuntReport:
+    """`hunt` for code that is not async (same keyword arguments)."""
+    return aio.run(hunt(brand, _platforms(platforms), **options))
+
+
 __all__ = [
+    "Candidate",
     "Checker",
+    "Classification",
     "ConfigError",
+    "Depth",
+    "Finding",
     "HandlecheckError",
     "HttpOptions",
+    "HuntReport",
     "InputError",
+    "Owned",
     "Platform",
     "Priority",
     "Reason",
     "Result",
+    "Technique",
     "Verdict",
     "__version__",
     "check",
     "check_sync",
+    "generate",
+    "hunt",
+    "hunt_sync",
+    "load_catalogue",
     "load_platforms",
     "normalise",
     "parse_platforms",

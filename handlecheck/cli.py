@@ -13,6 +13,7 @@ import logging
 import os
 import sys
 import time
+from collections import Counter
 from collections.abc import Callable, Sequence
 from contextlib import ExitStack
 from pathlib import Path
@@ -26,6 +27,8 @@ from .engine import Checker
 from .errors import HandlecheckError, InputError
 from .handles import normalise
 from .http import DEFAULT_USER_AGENT, HttpOptions
+from .hunt import Depth, Owned, hunt, plan
+from .lookalikes import DEFAULT_AFFIXES, KEYBOARDS, Brand, Technique, generate
 from .models import Platform, Result
 from .registry import import_file, is_native, json_document, load_catalogue, merge, read_file, select, validate_file
 from .report.results import csv_header, csv_line, jsonl_line, render_json, render_table
@@ -41,6 +44,7 @@ EXIT_UNREACHABLE = 3
 EXIT_INTERRUPTED = 130
 FORMATS = ("table", "json", "jsonl", "csv")
 STREAMING_FORMATS = ("jsonl", "csv")
+CANDIDATE_FIELDS = ("handle", "technique", "tier", "distance", "similarity", "detail")
 HEALTH_ORDER = (Health.BROKEN, Health.UNREACHABLE, Health.UNTESTED, Health.WORKING)
 
 log = logging.getLogger("handlecheck")
@@ -203,6 +207,46 @@ def build_parser() -> argparse.ArgumentParser:
     _add_http(check)
     _add_output(check, FORMATS)
     check.set_defaults(run=cmd_check)
+
+    looks = commands.add_parser(
+        "lookalikes",
+        help="the handles an impersonator would pick; with --check, find and score those accounts",
+        description="List the handles an impersonator would register instead of BRAND (typos, homoglyphs, "
+        "separators, affixes like 'support' or 'official', parody words), ranked by how likely they are "
+        "to fool a person. With --check, ask the platforms which exist, read their public profiles and "
+        "classify each account as impersonator, parody, fan or unrelated with a risk score.",
+        epilog="Examples:\n  handlecheck lookalikes acme --max 20\n  handlecheck lookalikes 'Acme Coffee' "
+        "--platform instagram --format json\n  handlecheck lookalikes acme --check --depth quick "
+        "--owned github:acme --owned x:acmehq",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    looks.add_argument("brand", metavar="BRAND", help="the brand's name (several words are fine)")
+    looks.add_argument("--max", type=_positive_int, metavar="N", help="at most N candidates (per platform)")
+    looks.add_argument(
+        "--techniques",
+        type=_id_list,
+        metavar="LIST",
+        help="only these: " + ", ".join(t.value for t in Technique),
+    )
+    looks.add_argument("--affixes", metavar="FILE", help="affixes to use instead of the defaults, one per line")
+    looks.add_argument("--keyboard", choices=sorted(KEYBOARDS), default="qwerty", help="for typo neighbours")
+    looks.add_argument(
+        "--platform", metavar="ID", help="only handles valid on this platform, deduplicated as it sees them"
+    )
+    looks.add_argument("--check", action="store_true", help="check the candidates and score the accounts found")
+    looks.add_argument(
+        "--depth", choices=[d.value for d in Depth], default="standard",
+        help="with --check: quick = top 30 on critical/high platforms, standard = top 100 on all but low, "
+        "deep = everything (default %(default)s)",
+    )  # fmt: skip
+    looks.add_argument(
+        "--owned", action="append", default=[], metavar="PLATFORM:HANDLE", help="an account the brand owns (repeatable)"
+    )
+    looks.add_argument("--domain", action="append", default=[], metavar="DOMAIN", help="a domain the brand owns")
+    _add_selection(looks)
+    _add_http(looks)
+    _add_output(looks, ("table", "json", "jsonl", "csv"))
+    looks.set_defaults(run=cmd_lookalikes)
 
     platforms = commands.add_parser("platforms", help="list, validate, import and self-check platform files")
     sub = platforms.add_subparsers(dest="platforms_command", metavar="ACTION", required=True)
@@ -388,6 +432,124 @@ async def _collect(
     async with Checker(options) as checker:
         async for result in checker.run(handles, platforms):
             record(result)
+
+
+def _affixes(path: str | None) -> tuple[str, ...]:
+    if path is None:
+        return DEFAULT_AFFIXES
+    try:
+        lines = Path(path).read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"cannot read affix file {path}: {getattr(exc, 'strerror', None) or exc}") from None
+    affixes = tuple(
+        dict.fromkeys(line.strip().casefold() for line in lines if line.strip() and not line.startswith("#"))
+    )
+    bad = [a for a in affixes if not a.isalnum() or len(a) > 30]
+    if bad:
+        raise InputError(f"{path}: affix {bad[0]!r} must be letters and digits only (30 at most)")
+    if not affixes:
+        raise InputError(f"{path}: no affixes in the file")
+    return affixes
+
+
+def _techniques(names: list[str] | None) -> tuple[Technique, ...] | None:
+    if not names:
+        return None
+    known = {t.value: t for t in Technique}
+    unknown = [n for n in names if n not in known]
+    if unknown:
+        raise InputError(f"unknown technique {unknown[0]!r} (one of: {', '.join(known)})")
+    return tuple(known[n] for n in names)
+
+
+def cmd_lookalikes(args: argparse.Namespace) -> int:
+    brand = args.brand.strip()
+    if not brand or not Brand.parse(brand).handle.isascii() or len(brand) > 100:
+        raise InputError(f"brand {args.brand[:60]!r} must have letters or digits (100 characters at most)")
+    techniques = _techniques(args.techniques)
+    affixes = _affixes(args.affixes)
+    if args.check:
+        return _hunt(args, brand, techniques, affixes)
+    platform = None
+    if args.platform:
+        platform = select(load_catalogue(args.platforms, nsfw=args.nsfw).platforms, only=[args.platform])[0]
+    candidates = generate(
+        brand, techniques=techniques, affixes=affixes, keyboard=args.keyboard, platform=platform, limit=args.max
+    )
+    with ExitStack() as stack:
+        out = _open_output(stack, args.output)
+        rows = [c.to_dict() for c in candidates]
+        if args.format == "json":
+            out.write(json.dumps({"brand": brand, "candidates": rows}, indent=2) + "\n")
+        elif args.format == "jsonl":
+            out.writelines(json.dumps(row) + "\n" for row in rows)
+        elif args.format == "csv":
+            writer = csv.DictWriter(out, fieldnames=list(CANDIDATE_FIELDS), lineterminator="\n")
+            writer.writeheader()
+            writer.writerows(rows)
+        else:
+            table = [[i, c.handle, c.technique.value, c.to_dict()["tier"], c.distance, f"{c.similarity:.2f}"]
+                     for i, c in enumerate(candidates, 1)]  # fmt: skip
+            headers = ["rank", "handle", "technique", "tier", "edits", "similarity"]
+            out.write(tabulate(table, headers=headers, tablefmt="simple") + f"\n\n{len(candidates)} candidates\n")
+    return EXIT_OK
+
+
+def _hunt(
+    args: argparse.Namespace, brand: str, techniques: tuple[Technique, ...] | None, affixes: tuple[str, ...]
+) -> int:
+    platforms = _chosen_platforms(args)
+    owned = [Owned.parse(text) for text in args.owned]
+    depth = Depth(args.depth)
+    total = len(plan(brand, platforms, depth, techniques=techniques, affixes=affixes, keyboard=args.keyboard))
+    progress = tqdm(total=total, unit="check", file=sys.stderr, disable=args.no_progress or not sys.stderr.isatty(),
+                    leave=False)  # fmt: skip
+
+    def advance(_: Result) -> None:
+        progress.update()
+
+    report = aio.run(
+        hunt(brand, platforms, depth=depth, owned=owned, own_domains=args.domain, options=_http_options(args),
+             techniques=techniques, affixes=affixes, keyboard=args.keyboard, on_result=advance)
+    )  # fmt: skip
+    progress.close()
+    summary = summarise(report.results)
+    with ExitStack() as stack:
+        out = _open_output(stack, args.output)
+        rows = [f.to_dict() for f in report.findings]
+        if args.format == "json":
+            document = {"brand": brand, "depth": depth.value, "findings": rows, "summary": summary.to_dict()}
+            out.write(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
+        elif args.format == "jsonl":
+            out.writelines(json.dumps(row, ensure_ascii=False) + "\n" for row in rows)
+        elif args.format == "csv":
+            writer = csv.writer(out, lineterminator="\n")
+            writer.writerow(["platform", "handle", "classification", "risk", "url", "display_name", "reasons"])
+            for f in report.findings:
+                name = f.profile.display_name if f.profile and f.profile.display_name else ""
+                cells = [
+                    f.platform,
+                    f.handle,
+                    f.classification.value,
+                    str(f.risk),
+                    f.url or "",
+                    name,
+                    "; ".join(f.reasons),
+                ]
+                writer.writerow([spreadsheet_cell(c) for c in cells])
+        else:
+            table = [[f.risk, f.classification.value, f.platform, f.handle, printable(f.url or "-", 60),
+                      printable("; ".join(f.reasons[1:]) or f.reasons[0], 90)] for f in report.findings]  # fmt: skip
+            headers = ["risk", "class", "platform", "handle", "url", "why"]
+            out.write(tabulate(table, headers=headers, tablefmt="simple") + "\n\n")
+            counts = Counter(f.classification.value for f in report.findings)
+            found = ", ".join(f"{n} {c}" for c, n in counts.most_common()) or "no lookalike accounts"
+            owned_note = f"; {report.owned_seen} owned accounts not flagged" if report.owned_seen else ""
+            out.write(f"{len(report.results)} lookalike checks ({depth.value}): {found}{owned_note}\n")
+    if summary.unreachable:
+        print("handlecheck: error: no platform could be reached; check the network or --proxy", file=sys.stderr)
+        return EXIT_UNREACHABLE
+    return EXIT_OK
 
 
 def cmd_platforms_list(args: argparse.Namespace) -> int:

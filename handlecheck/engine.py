@@ -15,8 +15,20 @@ from types import TracebackType
 
 from .handles import why_invalid
 from .http import FetchError, HttpClient, HttpOptions, host_key
-from .models import Case, Check, Platform, Reason, Result, Verdict
-from .rules import Decision, MissingVariable, UnsafeValue, build_request, decide, extract, render_url
+from .models import Case, Check, Platform, Profile, Reason, RequestSpec, Result, Verdict
+from .rules import (
+    Decision,
+    MissingVariable,
+    ResponseView,
+    UnsafeValue,
+    build_request,
+    challenge_signal,
+    decide,
+    extract,
+    login_wall_signal,
+    read_profile,
+    render_url,
+)
 
 log = logging.getLogger(__name__)
 
@@ -147,6 +159,25 @@ class Checker:
             evidence=evidence,
             checked_at=datetime.now(UTC),
         )
+
+    async def profile(self, handle: str, platform: Platform) -> Profile | None:
+        """The public profile of an account, where the platform entry says how to read one.
+        None when it does not, or when the profile could not be fetched."""
+        spec = platform.profile
+        if spec is None:
+            return None
+        request_spec = spec.request or (RequestSpec(platform.urls.profile) if platform.urls.profile else None)
+        if request_spec is None:
+            return None
+        try:
+            request = build_request(request_spec, {"handle": handle})
+            response = await self._client.fetch(request, platform.rate_limit, host=host_key(request_spec.url))
+        except (UnsafeValue, MissingVariable, FetchError):
+            return None
+        view = ResponseView(response)
+        if not 200 <= response.status < 300 or challenge_signal(view) or login_wall_signal(response):
+            return None
+        return read_profile(spec.fields, response)
 
     async def _run_check(self, handle: str, platform: Platform, index: int, check: Check) -> _Attempt:
         label = f"check {index + 1}" + (f" ({check.name})" if check.name else "")

@@ -37,8 +37,12 @@ def normalise(raw: str) -> str:
 
 
 def canonical(handle: str, platform: Platform) -> str:
-    """The form under which a platform stores the name: two handles with equal canonical forms are one account."""
-    return handle.casefold() if platform.handle.case is Case.INSENSITIVE else handle
+    """The form under which a platform stores the name: two handles with equal canonical forms
+    are one account (case, where the platform ignores it, and characters it ignores, such as dots)."""
+    form = handle.casefold() if platform.handle.case is Case.INSENSITIVE else handle
+    if platform.handle.strip:
+        form = form.translate(str.maketrans("", "", platform.handle.strip))
+    return form
 
 
 def why_invalid(handle: str, platform: Platform) -> str | None:

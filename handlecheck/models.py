@@ -99,6 +99,7 @@ class ExtractorType(StrEnum):
     JSON = "json"
     HEADER = "header"
     COOKIE = "cookie"
+    META = "meta"
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,6 +170,37 @@ class Check:
 
 
 @dataclass(frozen=True, slots=True)
+class ProfileSpec:
+    """How to read an account's public profile: a request (default: GET the profile URL) and
+    an extractor per field (display_name, bio, followers, created, verified, avatar)."""
+
+    fields: tuple[Extractor, ...]
+    request: RequestSpec | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Profile:
+    """What an account shows the public: the evidence lookalike scoring reads."""
+
+    display_name: str | None = None
+    bio: str | None = None
+    followers: int | None = None
+    created: str | None = None
+    verified: bool | None = None
+    avatar: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "display_name": self.display_name,
+            "bio": self.bio,
+            "followers": self.followers,
+            "created": self.created,
+            "verified": self.verified,
+            "avatar": self.avatar,
+        }
+
+
+@dataclass(frozen=True, slots=True)
 class HandleRule:
     pattern: str | None = None
     case: Case = Case.INSENSITIVE
@@ -211,6 +243,7 @@ class Platform:
     rate_limit: RateLimit | None = None
     verified: bool = False
     source: str | None = None
+    profile: ProfileSpec | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -40,6 +40,7 @@ from .models import (
     Platform,
     Prefetch,
     Priority,
+    ProfileSpec,
     RateLimit,
     Reason,
     RequestSpec,
@@ -339,7 +340,26 @@ class _Builder:
             checks=tuple(self.check(c, (*path, "checks", i)) for i, c in enumerate(raw["checks"])),
             verified=bool(raw.get("verified", False)),
             source=raw.get("source"),
+            profile=self.profile_spec(raw["profile"], (*path, "profile")) if "profile" in raw else None,
         )
+
+    def profile_spec(self, raw: dict[str, Any], path: YamlPath) -> ProfileSpec:
+        fields = []
+        for name, field in raw["fields"].items():
+            if "regex" in field:
+                self.regex(field["regex"], (*path, "fields", name, "regex"))
+            fields.append(
+                Extractor(
+                    type=ExtractorType(field["type"]),
+                    name=name,
+                    regex=field.get("regex"),
+                    group=field.get("group", 1),
+                    path=field.get("path"),
+                    key=field.get("name") or field.get("header"),
+                )
+            )
+        request = self.request(raw["request"], {"handle"}, (*path, "request")) if "request" in raw else None
+        return ProfileSpec(fields=tuple(fields), request=request)
 
     def url(self, template: str, allowed: set[str], path: YamlPath) -> None:
         unknown = template_variables(template) - allowed

@@ -11,6 +11,7 @@ The order in which a response is judged is the product's core promise:
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from collections.abc import Callable, Iterable, Mapping
@@ -30,6 +31,7 @@ from .models import (
     Matcher,
     MatcherType,
     Part,
+    Profile,
     Reason,
     RequestSpec,
     Verdict,
@@ -396,6 +398,78 @@ def decide(check: Check, response: HttpResponse, variables: Mapping[str, str], l
     if response.truncated:
         return Decision(Verdict.UNKNOWN, Reason.BODY_TOO_LARGE, f"{label}: body over the size cap matched no outcome")
     return Decision(Verdict.UNKNOWN, Reason.UNEXPECTED_RESPONSE, f"{label}: status {status} matched no outcome")
+
+
+_META_TAG = re.compile(r"<meta\b[^>]{0,2000}>", re.IGNORECASE)
+_META_ATTRIBUTE = re.compile(r"""([a-zA-Z:-]+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
+_PROFILE_TEXT_LIMIT = 2000
+
+
+def meta_content(text: str, name: str) -> str | None:
+    """The content of the first <meta property|name=NAME content=...> tag, unescaped."""
+    wanted = name.casefold()
+    for tag in _META_TAG.finditer(text[: _CHALLENGE_SCAN_BYTES * 4]):
+        attributes = {key.casefold(): a if a else b for key, a, b in _META_ATTRIBUTE.findall(tag.group(0))}
+        if wanted in (attributes.get("property", "").casefold(), attributes.get("name", "").casefold()):
+            content = attributes.get("content")
+            return html.unescape(content) if content is not None else None
+    return None
+
+
+def _field_value(extractor: Extractor, view: ResponseView) -> str | None:
+    if extractor.type is ExtractorType.META:
+        return meta_content(view.text, extractor.key or "")
+    if extractor.type is ExtractorType.JSON:
+        if view.document is _INVALID_JSON:
+            return None
+        present, raw = json_lookup(view.document, extractor.path or "")
+        if not present or raw is None or isinstance(raw, dict | list):
+            return None
+        return str(raw).lower() if isinstance(raw, bool) else str(raw)
+    if extractor.type is ExtractorType.HEADER:
+        return view.response.header(extractor.key or "")
+    try:
+        found = search(compile_pattern(extractor.regex or ""), view.text)
+    except PatternTimeout:
+        return None
+    if found is None:
+        return None
+    return found.group(0) if extractor.group == 0 or found.lastindex is None else found.group(extractor.group)
+
+
+def _count(text: str | None) -> int | None:
+    """'1,234', '12.5K', '3M followers' -> a number."""
+    if not text:
+        return None
+    found = re.search(r"(\d[\d,.]*)\s*([kmb])?", text.replace("\u00a0", " "), re.IGNORECASE)
+    if not found:
+        return None
+    number = found.group(1).replace(",", "")
+    scale = {"k": 1_000, "m": 1_000_000, "b": 1_000_000_000}.get((found.group(2) or "").lower(), 1)
+    try:
+        return int(float(number) * scale)
+    except ValueError:
+        return None
+
+
+def read_profile(fields: Iterable[Extractor], response: HttpResponse) -> Profile:
+    """Read a profile's public fields; a field that is missing is left empty, never an error."""
+    view = ResponseView(response)
+    values = {f.name: _field_value(f, view) for f in fields}
+
+    def clean(name: str) -> str | None:
+        value = values.get(name)
+        return value.strip()[:_PROFILE_TEXT_LIMIT] if value and value.strip() else None
+
+    verified = clean("verified")
+    return Profile(
+        display_name=clean("display_name"),
+        bio=clean("bio"),
+        followers=_count(values.get("followers")),
+        created=clean("created"),
+        verified=None if verified is None else verified.casefold() in ("true", "1", "yes", "verified"),
+        avatar=clean("avatar"),
+    )
 
 
 def extract(extractors: Iterable[Extractor], response: HttpResponse) -> dict[str, str]:

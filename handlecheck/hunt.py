@@ -1,0 +1,166 @@
+"""Finding lookalike accounts: check the candidates, read the profiles of those that exist,
+and score them. The plan is pure; `hunt` does the I/O through the engine."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from .engine import Checker
+from .errors import InputError
+from .handles import canonical
+from .http import HttpOptions
+from .lookalikes import DEFAULT_AFFIXES, Brand, Candidate, Technique, generate
+from .models import Platform, Priority, Profile, Result, Verdict
+from .risk import Classification, assess
+
+
+class Depth(StrEnum):
+    """How far to look: quick = top 30 on critical and high-priority platforms; standard = top
+    100 on all but low-priority ones; deep = every candidate everywhere."""
+
+    QUICK = "quick"
+    STANDARD = "standard"
+    DEEP = "deep"
+
+
+DEPTHS: dict[Depth, tuple[int | None, frozenset[Priority]]] = {
+    Depth.QUICK: (30, frozenset({Priority.CRITICAL, Priority.HIGH})),
+    Depth.STANDARD: (100, frozenset({Priority.CRITICAL, Priority.HIGH, Priority.NORMAL})),
+    Depth.DEEP: (None, frozenset(Priority)),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Owned:
+    """An account the brand owns: never reported as a lookalike."""
+
+    platform: str
+    handle: str
+
+    @classmethod
+    def parse(cls, text: str) -> Owned:
+        platform, separator, handle = text.partition(":")
+        if not separator or not platform.strip() or not handle.strip():
+            raise InputError(f"owned account {text!r} is not PLATFORM:HANDLE (e.g. github:acme)")
+        return cls(platform.strip(), handle.strip().lstrip("@"))
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """A lookalike account that exists, with what it shows and how risky it looks."""
+
+    platform: str
+    handle: str
+    url: str | None
+    candidate: Candidate
+    classification: Classification
+    risk: int
+    reasons: tuple[str, ...]
+    profile: Profile | None
+    seen_at: datetime
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "platform": self.platform,
+            "handle": self.handle,
+            "url": self.url,
+            "classification": self.classification.value,
+            "risk": self.risk,
+            "reasons": list(self.reasons),
+            "technique": self.candidate.technique.value,
+            "tier": self.candidate.tier.name.lower().replace("_", "-"),
+            "profile": self.profile.to_dict() if self.profile else None,
+            "seen_at": self.seen_at.isoformat(timespec="seconds"),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class HuntReport:
+    brand: str
+    results: tuple[Result, ...]
+    findings: tuple[Finding, ...]
+    owned_seen: int
+
+
+def plan(
+    brand: str,
+    platforms: Sequence[Platform],
+    depth: Depth,
+    *,
+    techniques: Iterable[Technique] | None = None,
+    affixes: Sequence[str] = DEFAULT_AFFIXES,
+    keyboard: str = "qwerty",
+) -> list[tuple[Candidate, Platform]]:
+    """Which candidates to check where: each platform gets its own valid, deduplicated list."""
+    limit, priorities = DEPTHS[depth]
+    chosen = list(techniques) if techniques is not None else None
+    pairs: list[tuple[Candidate, Platform]] = []
+    for platform in platforms:
+        if platform.priority not in priorities:
+            continue
+        candidates = generate(
+            brand, techniques=chosen, affixes=affixes, keyboard=keyboard, platform=platform, limit=limit
+        )
+        pairs.extend((candidate, platform) for candidate in candidates)
+    return pairs
+
+
+async def hunt(
+    brand: str,
+    platforms: Sequence[Platform],
+    *,
+    depth: Depth = Depth.STANDARD,
+    owned: Iterable[Owned] = (),
+    own_domains: Iterable[str] = (),
+    options: HttpOptions | None = None,
+    techniques: Iterable[Technique] | None = None,
+    affixes: Sequence[str] = DEFAULT_AFFIXES,
+    keyboard: str = "qwerty",
+    on_result: Callable[[Result], None] | None = None,
+) -> HuntReport:
+    """Check the lookalikes of `brand`, then read and score every account that exists."""
+    pairs = plan(brand, platforms, depth, techniques=techniques, affixes=affixes, keyboard=keyboard)
+    by_key = {(platform.id, candidate.handle): candidate for candidate, platform in pairs}
+    by_id = {p.id: p for p in platforms}
+    mine = {(o.platform, canonical(o.handle, by_id[o.platform])) for o in owned if o.platform in by_id}
+    parsed = Brand.parse(brand)
+    domains = tuple(own_domains)
+    results: list[Result] = []
+    owned_seen = 0
+    async with Checker(options) as checker:
+        taken: list[Result] = []
+        async for result in checker.run_pairs((candidate.handle, platform) for candidate, platform in pairs):
+            results.append(result)
+            if on_result is not None:
+                on_result(result)
+            if result.verdict is not Verdict.TAKEN:
+                continue
+            if (result.platform, canonical(result.handle, by_id[result.platform])) in mine:
+                owned_seen += 1
+                continue
+            taken.append(result)
+        profiles = await asyncio.gather(*(checker.profile(r.handle, by_id[r.platform]) for r in taken))
+    findings = []
+    for result, profile in zip(taken, profiles, strict=True):
+        candidate = by_key[result.platform, result.handle]
+        assessment = assess(parsed, candidate, profile, domains)
+        findings.append(
+            Finding(
+                platform=result.platform,
+                handle=result.handle,
+                url=result.url,
+                candidate=candidate,
+                classification=assessment.classification,
+                risk=assessment.risk,
+                reasons=assessment.reasons,
+                profile=profile,
+                seen_at=result.checked_at,
+            )
+        )
+    findings.sort(key=lambda f: (-f.risk, f.platform, f.handle))
+    return HuntReport(brand, tuple(results), tuple(findings), owned_seen)
