@@ -9,11 +9,11 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from types import TracebackType
 
-from .handles import why_invalid
+from .handles import canonical, why_invalid
 from .http import FetchError, HttpClient, HttpOptions, host_key
 from .models import Case, Check, Platform, Profile, Reason, RequestSpec, Result, Verdict
 from .rules import (
@@ -49,6 +49,7 @@ class Checker:
         self.options = options or HttpOptions()
         self._client = HttpClient(self.options)
         self._prefetches: dict[tuple[str, int], asyncio.Future[dict[str, str] | Decision]] = {}
+        self._answers: dict[tuple[str, str], asyncio.Future[Result]] = {}
 
     async def __aenter__(self) -> Checker:
         await self._client.__aenter__()
@@ -57,8 +58,10 @@ class Checker:
     async def __aexit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
-        for future in self._prefetches.values():
-            future.cancel()
+        for prefetch in self._prefetches.values():
+            prefetch.cancel()
+        for answer in self._answers.values():
+            answer.cancel()
         await self._client.__aexit__(exc_type, exc, tb)
 
     async def run(self, handles: Sequence[str], platforms: Sequence[Platform]) -> AsyncIterator[Result]:
@@ -105,7 +108,18 @@ class Checker:
                 await asyncio.gather(*pending, return_exceptions=True)
 
     async def check_one(self, handle: str, platform: Platform) -> Result:
-        """The verdict of one platform on one (already normalised) handle."""
+        """The verdict of one platform on one (already normalised) handle.
+
+        Asked twice in one session (a brand variant that is also a lookalike candidate), the
+        platform is asked once; the second caller gets the same answer under its own handle."""
+        key = (platform.id, canonical(handle, platform))
+        known = self._answers.get(key)
+        if known is None:
+            known = self._answers[key] = asyncio.ensure_future(self._check(handle, platform))
+        result = await asyncio.shield(known)
+        return result if result.handle == handle else replace(result, handle=handle)
+
+    async def _check(self, handle: str, platform: Platform) -> Result:
         loop = asyncio.get_running_loop()
         started = loop.time()
         profile_url = None

@@ -403,6 +403,7 @@ def decide(check: Check, response: HttpResponse, variables: Mapping[str, str], l
 _META_TAG = re.compile(r"<meta\b[^>]{0,2000}>", re.IGNORECASE)
 _META_ATTRIBUTE = re.compile(r"""([a-zA-Z:-]+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
 _PROFILE_TEXT_LIMIT = 2000
+_TAG = re.compile(r"<[^>]{0,500}>")
 
 
 def meta_content(text: str, name: str) -> str | None:
@@ -462,9 +463,12 @@ def read_profile(fields: Iterable[Extractor], response: HttpResponse) -> Profile
         return value.strip()[:_PROFILE_TEXT_LIMIT] if value and value.strip() else None
 
     verified = clean("verified")
+    bio = clean("bio")
+    if bio and "<" in bio:  # some APIs (Mastodon's note) give the bio as HTML
+        bio = html.unescape(_TAG.sub(" ", bio)).strip() or None
     return Profile(
         display_name=clean("display_name"),
-        bio=clean("bio"),
+        bio=bio,
         followers=_count(values.get("followers")),
         created=clean("created"),
         verified=None if verified is None else verified.casefold() in ("true", "1", "yes", "verified"),

@@ -146,3 +146,6 @@ def test_profile_from_meta_tags():
     assert profile.display_name == "ACME & Co (@acme)"
     assert profile.bio == "We sell anvils. 12.5K followers" and profile.followers == 12500
     assert profile.avatar == "https://cdn.test/a.png"
+    html_bio = (Extractor(ExtractorType.JSON, "bio", path="note"),)
+    note = b'{"note": "<p>Official <a href=\\"https://acme.test\\">ACME</a> support &amp; help</p>"}'
+    assert read_profile(html_bio, HttpResponse(200, "https://x.test", (), note)).bio == "Official  ACME  support & help"

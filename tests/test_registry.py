@@ -182,3 +182,11 @@ def test_bundled_catalogue_is_broad() -> None:
     assert len(platforms) >= 150
     assert {"social", "video", "messaging", "developer", "creative", "commerce", "gaming", "audio"} <= tags
     assert sum(1 for p in platforms if p.checks[0].prefetch is not None) >= 3
+
+
+def test_bundled_catalogue_reads_profiles_where_it_can() -> None:
+    platforms = load_platforms()
+    with_profiles = [p for p in platforms if p.profile is not None]
+    assert len(with_profiles) >= 40
+    critical = [p for p in platforms if p.priority.value == "critical"]
+    assert sum(p.profile is not None for p in critical) >= len(critical) - 1
