@@ -9,10 +9,12 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterable, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from . import aio
+from .config import Config, load_config
 from .engine import Checker
 from .errors import ConfigError, HandlecheckError, InputError
 from .handles import normalise
@@ -22,6 +24,8 @@ from .lookalikes import Candidate, Technique, generate
 from .models import Platform, Priority, Reason, Result, Verdict
 from .registry import load_catalogue, load_platforms, parse_platforms, select
 from .risk import Classification
+from .scanner import ScanReport
+from .scanner import scan as _scan
 
 __version__ = "0.1.0"
 
@@ -60,6 +64,37 @@ def check_sync(
     return aio.run(gather())
 
 
+async def scan(
+    brand: str | None = None,
+    *,
+    config: Config | str | Path | None = None,
+    platforms: PlatformSource = None,
+    options: HttpOptions | None = None,
+    depth: Depth | None = None,
+) -> ScanReport:
+    """The whole job for one brand: the same ScanReport `handlecheck scan` prints.
+
+    `config` is a Config, a path to a handlecheck.yaml, or None (then `brand` is required).
+    `platforms` defaults to the config's selection, else the bundled catalogue."""
+    if isinstance(config, str | Path):
+        config = load_config(config)
+    if config is None:
+        if not brand:
+            raise InputError("scan needs a brand or a config")
+        config = Config(brand=brand)
+    elif brand:
+        config = replace(config, brand=brand)
+    if platforms is None:
+        chosen = config.selection
+        platforms = select(load_platforms(chosen.file), only=chosen.only, tags=chosen.tags, exclude=chosen.exclude)
+    return await _scan(config, _platforms(platforms), options=options, depth=depth)
+
+
+def scan_sync(brand: str | None = None, **kwargs: Any) -> ScanReport:
+    """`scan` for code that is not async (same arguments)."""
+    return aio.run(scan(brand, **kwargs))
+
+
 def hunt_sync(brand: str, platforms: PlatformSource = None, **options: Any) -> HuntReport:
     """`hunt` for code that is not async (same keyword arguments)."""
     return aio.run(hunt(brand, _platforms(platforms), **options))
@@ -69,6 +104,7 @@ __all__ = [
     "Candidate",
     "Checker",
     "Classification",
+    "Config",
     "ConfigError",
     "Depth",
     "Finding",
@@ -81,6 +117,7 @@ __all__ = [
     "Priority",
     "Reason",
     "Result",
+    "ScanReport",
     "Technique",
     "Verdict",
     "__version__",
@@ -90,8 +127,11 @@ __all__ = [
     "hunt",
     "hunt_sync",
     "load_catalogue",
+    "load_config",
     "load_platforms",
     "normalise",
     "parse_platforms",
+    "scan",
+    "scan_sync",
     "select",
 ]

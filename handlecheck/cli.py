@@ -16,6 +16,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Sequence
 from contextlib import ExitStack
+from dataclasses import replace
 from pathlib import Path
 from typing import IO
 
@@ -23,6 +24,7 @@ from tabulate import tabulate
 from tqdm import tqdm
 
 from . import __version__, aio
+from .config import CONFIG_NAME, Config, find_config, load_config, starter
 from .engine import Checker
 from .errors import HandlecheckError, InputError
 from .handles import normalise
@@ -30,10 +32,16 @@ from .http import DEFAULT_USER_AGENT, HttpOptions
 from .hunt import Depth, Owned, hunt, plan
 from .lookalikes import DEFAULT_AFFIXES, KEYBOARDS, Brand, Technique, generate
 from .models import Platform, Result
+from .planner import variants
 from .registry import import_file, is_native, json_document, load_catalogue, merge, read_file, select, validate_file
 from .report.results import csv_header, csv_line, jsonl_line, render_json, render_table
+from .report.scan import render_csv as render_scan_csv
+from .report.scan import render_html, render_markdown
+from .report.scan import render_json as render_scan_json
+from .report.scan import render_table as render_scan_table
 from .report.text import printable, spreadsheet_cell
 from .report.yaml import dump_yaml
+from .scanner import scan as run_scan
 from .selfcheck import Health, PlatformHealth, read_skip_file, selfcheck, write_skip_file
 from .summary import summarise
 
@@ -247,6 +255,43 @@ def build_parser() -> argparse.ArgumentParser:
     _add_http(looks)
     _add_output(looks, ("table", "json", "jsonl", "csv"))
     looks.set_defaults(run=cmd_lookalikes)
+
+    scan_cmd = commands.add_parser(
+        "scan",
+        help="the whole job: the brand everywhere, its lookalikes, and a prioritised to-do list",
+        description="Check the brand's handle, its variants and aliases on every selected platform, find and "
+        "score lookalike accounts, and turn it all into a to-do list: register, report, claim, fix, retry, "
+        "watch. Settings come from handlecheck.yaml (--config, $HANDLECHECK_CONFIG, or the nearest one "
+        "upward); flags win.",
+        epilog="Examples:\n  handlecheck init --brand Acme && handlecheck scan\n  handlecheck scan acme --depth quick "
+        "--format markdown -o todo.md\n  handlecheck scan acme --format html -o report.html",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    scan_cmd.add_argument("brand", nargs="?", metavar="BRAND", help="the brand (default: from the config file)")
+    scan_cmd.add_argument(
+        "--config", metavar="FILE", help="config file (default: $HANDLECHECK_CONFIG or ./handlecheck.yaml upward)"
+    )
+    scan_cmd.add_argument(
+        "--alias", action="append", default=[], metavar="HANDLE", help="another name to hold (repeatable)"
+    )
+    scan_cmd.add_argument(
+        "--owned", action="append", default=[], metavar="PLATFORM:HANDLE", help="an account the brand owns (repeatable)"
+    )
+    scan_cmd.add_argument("--email-domain", metavar="DOMAIN", help="for per-account e-mail aliases (social+x@DOMAIN)")
+    scan_cmd.add_argument("--domain", action="append", default=[], metavar="DOMAIN", help="a web domain the brand owns")
+    scan_cmd.add_argument(
+        "--depth", choices=[d.value for d in Depth], help="lookalike depth (default: config, else standard)"
+    )
+    _add_selection(scan_cmd)
+    _add_http(scan_cmd)
+    _add_output(scan_cmd, ("table", "markdown", "json", "csv", "html"))
+    scan_cmd.set_defaults(run=cmd_scan)
+
+    init = commands.add_parser("init", help="write a commented starter handlecheck.yaml")
+    init.add_argument("--brand", default="Acme", help="the brand's name (default %(default)s)")
+    init.add_argument("-o", "--output", default=CONFIG_NAME, metavar="FILE", help="where (default %(default)s)")
+    init.add_argument("--force", action="store_true", help="overwrite an existing file")
+    init.set_defaults(run=cmd_init)
 
     platforms = commands.add_parser("platforms", help="list, validate, import and self-check platform files")
     sub = platforms.add_subparsers(dest="platforms_command", metavar="ACTION", required=True)
@@ -549,6 +594,77 @@ def _hunt(
     if summary.unreachable:
         print("handlecheck: error: no platform could be reached; check the network or --proxy", file=sys.stderr)
         return EXIT_UNREACHABLE
+    return EXIT_OK
+
+
+def _scan_config(args: argparse.Namespace) -> Config:
+    """The config file's settings, with the command line's on top."""
+    path = find_config(args.config)
+    config = load_config(path) if path is not None else None
+    if config is None and not args.brand:
+        raise InputError("no brand: give one (handlecheck scan acme) or write a config (handlecheck init)")
+    base = config or Config(brand=args.brand)
+    owned = base.owned + tuple(Owned.parse(text) for text in args.owned)
+    return replace(
+        base,
+        brand=args.brand or base.brand,
+        aliases=tuple(dict.fromkeys((*base.aliases, *args.alias))),
+        owned=owned,
+        email_domain=args.email_domain or base.email_domain,
+        domains=tuple(dict.fromkeys((*base.domains, *args.domain))),
+        depth=Depth(args.depth) if args.depth else base.depth,
+    )
+
+
+def _apply_selection(args: argparse.Namespace, config: Config) -> None:
+    """Fill the selection flags the user left empty from the config file."""
+    chosen = config.selection
+    args.platforms = args.platforms or chosen.file
+    args.add_platforms = args.add_platforms or list(chosen.add)
+    args.only = args.only or list(chosen.only)
+    args.tags = args.tags or list(chosen.tags)
+    args.exclude = args.exclude or list(chosen.exclude)
+
+
+def cmd_scan(args: argparse.Namespace) -> int:
+    config = _scan_config(args)
+    if not Brand.parse(config.brand).handle:
+        raise InputError(f"brand {config.brand[:60]!r} has no letters or digits")
+    _apply_selection(args, config)
+    platforms = _chosen_platforms(args)
+    total = len(variants(config.brand, config.aliases)) * len(platforms)
+    total += len(plan(config.brand, platforms, config.depth))
+    progress = tqdm(total=total, unit="check", file=sys.stderr, disable=args.no_progress or not sys.stderr.isatty(),
+                    leave=False)  # fmt: skip
+
+    def advance(_: Result) -> None:
+        progress.update()
+
+    report = aio.run(run_scan(config, platforms, options=_http_options(args), on_result=advance))
+    progress.close()
+    renderers = {
+        "table": render_scan_table, "markdown": render_markdown, "json": render_scan_json,
+        "csv": render_scan_csv, "html": render_html,
+    }  # fmt: skip
+    with ExitStack() as stack:
+        out = _open_output(stack, args.output)
+        out.write(renderers[args.format](report))
+    brand_results = [r for r in report.results if r.handle == report.handle]
+    if summarise(brand_results).unreachable:
+        print("handlecheck: error: no platform could be reached; check the network or --proxy", file=sys.stderr)
+        return EXIT_UNREACHABLE
+    return EXIT_OK
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    path = Path(args.output)
+    if path.exists() and not args.force:
+        raise InputError(f"{path} exists already (--force overwrites it)")
+    try:
+        path.write_text(starter(args.brand), encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"cannot write {path}: {exc.strerror or exc}") from None
+    print(f"wrote {path}: edit it, then run: handlecheck scan")
     return EXIT_OK
 
 

@@ -122,8 +122,17 @@ async def hunt(
     affixes: Sequence[str] = DEFAULT_AFFIXES,
     keyboard: str = "qwerty",
     on_result: Callable[[Result], None] | None = None,
+    checker: Checker | None = None,
 ) -> HuntReport:
-    """Check the lookalikes of `brand`, then read and score every account that exists."""
+    """Check the lookalikes of `brand`, then read and score every account that exists.
+
+    Pass an open `checker` to share its session (and its answers) with other work."""
+    if checker is None:
+        async with Checker(options) as own:
+            return await hunt(
+                brand, platforms, depth=depth, owned=owned, own_domains=own_domains, techniques=techniques,
+                affixes=affixes, keyboard=keyboard, on_result=on_result, checker=own,
+            )  # fmt: skip
     pairs = plan(brand, platforms, depth, techniques=techniques, affixes=affixes, keyboard=keyboard)
     by_key = {(platform.id, candidate.handle): candidate for candidate, platform in pairs}
     by_id = {p.id: p for p in platforms}
@@ -132,19 +141,18 @@ async def hunt(
     domains = tuple(own_domains)
     results: list[Result] = []
     owned_seen = 0
-    async with Checker(options) as checker:
-        taken: list[Result] = []
-        async for result in checker.run_pairs((candidate.handle, platform) for candidate, platform in pairs):
-            results.append(result)
-            if on_result is not None:
-                on_result(result)
-            if result.verdict is not Verdict.TAKEN:
-                continue
-            if (result.platform, canonical(result.handle, by_id[result.platform])) in mine:
-                owned_seen += 1
-                continue
-            taken.append(result)
-        profiles = await asyncio.gather(*(checker.profile(r.handle, by_id[r.platform]) for r in taken))
+    taken: list[Result] = []
+    async for result in checker.run_pairs((candidate.handle, platform) for candidate, platform in pairs):
+        results.append(result)
+        if on_result is not None:
+            on_result(result)
+        if result.verdict is not Verdict.TAKEN:
+            continue
+        if (result.platform, canonical(result.handle, by_id[result.platform])) in mine:
+            owned_seen += 1
+            continue
+        taken.append(result)
+    profiles = await asyncio.gather(*(checker.profile(r.handle, by_id[r.platform]) for r in taken))
     findings = []
     for result, profile in zip(taken, profiles, strict=True):
         candidate = by_key[result.platform, result.handle]

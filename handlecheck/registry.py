@@ -51,14 +51,11 @@ from .models import (
 )
 from .patterns import compile_pattern
 from .rules import MissingVariable, UnsafeValue, render_url, template_variables
+from .yamlio import YamlPath, line_of, load_yaml
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
 BUNDLED = "bundled platforms.yaml"
 _HEADER_BREAK = re.compile(r"[\r\n\x00]")
-# libyaml's loader when PyYAML was built with it: several times faster on large files.
-_Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-YamlPath = tuple[str | int, ...]
 
 
 def bundled_path() -> Path:
@@ -146,7 +143,7 @@ def import_file(path: str | Path, *, nsfw: bool = False) -> Conversion:
     text, source = read_file(path)
     document = json_document(text)
     if document is None:
-        _, document = _load_yaml(text, source)
+        _, document = load_yaml(text, source)
     return import_document(document, source=source, nsfw=nsfw)
 
 
@@ -197,46 +194,11 @@ def parse_platforms(text: str, *, source: str = "<string>") -> tuple[Platform, .
 
 def validate_platforms(text: str, *, source: str = "<string>") -> tuple[tuple[Platform, ...], list[ConfigError]]:
     """Every platform that builds, and every error of the file (in file order)."""
-    node, data = _load_yaml(text, source)
+    node, data = load_yaml(text, source)
     builder = _Builder(source, node, data)
     builder.check_schema(_top_validator(), data, ())
     platforms, errors = builder.build_all(data["platforms"])
     return platforms, [error for _, error in errors]
-
-
-def _load_yaml(text: str, source: str) -> tuple[yaml.Node | None, Any]:
-    try:
-        node = yaml.compose(text, Loader=_Loader)
-        if node is None:
-            raise ConfigError("file is empty", source=source)
-        loader = _Loader("")
-        try:
-            data = loader.construct_document(node)
-        finally:
-            loader.dispose()
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise ConfigError(f"not valid YAML: {problem}", source=source, line=mark.line + 1 if mark else None) from None
-    except RecursionError:
-        raise ConfigError("not valid YAML: nested too deeply", source=source) from None
-    return node, data
-
-
-def _line_of(node: yaml.Node | None, path: YamlPath) -> int | None:
-    """The 1-based line of the YAML node at `path`, or of its nearest ancestor."""
-    line = node.start_mark.line + 1 if node is not None else None
-    for key in path:
-        if isinstance(node, yaml.MappingNode):
-            node = next((v for k, v in node.value if k.value == key), None)
-        elif isinstance(node, yaml.SequenceNode) and isinstance(key, int) and key < len(node.value):
-            node = node.value[key]
-        else:
-            node = None
-        if node is None:
-            break
-        line = node.start_mark.line + 1
-    return line
 
 
 class _Builder:
@@ -248,7 +210,7 @@ class _Builder:
         self.data = data
 
     def fail(self, message: str, path: YamlPath) -> ConfigError:
-        return ConfigError(message, source=self.source, line=_line_of(self.node, path), path=self._describe(path))
+        return ConfigError(message, source=self.source, line=line_of(self.node, path), path=self._describe(path))
 
     def _describe(self, path: YamlPath) -> str:
         text = ""

@@ -1,0 +1,223 @@
+"""From verdicts and findings to a to-do list. Pure functions.
+
+Actions, in the order they are done on a day with little time:
+
+    fix       an account the brand owns no longer answers as taken
+    report    an impersonator was found: the platform's report link and the evidence
+    register  the name is free: the sign-up link, an e-mail alias and the security steps
+    claim     the name is taken by someone else, or reserved: the policy link and an alternative
+    retry     the platform could not tell (with the reason)
+    watch     a parody or fan account, or a weak lookalike
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from .config import Config
+from .handles import canonical
+from .hunt import Finding
+from .lookalikes import Brand
+from .models import Platform, Priority, Result, Verdict
+from .risk import Classification
+
+
+class Action(StrEnum):
+    FIX = "fix"
+    REPORT = "report"
+    REGISTER = "register"
+    CLAIM = "claim"
+    RETRY = "retry"
+    WATCH = "watch"
+
+
+ACTION_ORDER = tuple(Action)
+PRIORITY_ORDER = (Priority.CRITICAL, Priority.HIGH, Priority.NORMAL, Priority.LOW)
+SECURITY_STEPS = (
+    "sign up with the distinct e-mail alias given here, not a person's own address",
+    "a unique password, generated and kept in the team's password manager",
+    "two-factor authentication on (an authenticator app or security key, not SMS)",
+    "a named owner, and the account recorded in the brand's inventory",
+    "if it is ever stolen: the platform's account-recovery or hacked-account page",
+)
+VARIANT_FORMS = ("{}", "{}hq", "get{}", "{}app", "{}_official", "the{}", "{}official", "real{}", "{}_hq", "try{}")
+
+
+@dataclass(frozen=True, slots=True)
+class TodoItem:
+    action: Action
+    priority: Priority
+    platform: str
+    platform_name: str
+    handle: str
+    link: str | None
+    reason: str
+    owner: str | None = None
+    email_alias: str | None = None
+    steps: tuple[str, ...] = ()
+    evidence: tuple[str, ...] = ()
+    suggestion: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "action": self.action.value,
+            "priority": self.priority.value,
+            "platform": self.platform,
+            "platform_name": self.platform_name,
+            "handle": self.handle,
+            "link": self.link,
+            "reason": self.reason,
+            "owner": self.owner,
+            "email_alias": self.email_alias,
+            "steps": list(self.steps),
+            "evidence": list(self.evidence),
+            "suggestion": self.suggestion,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class BestHandle:
+    """The brand variant free (or already held) on the most platforms, weighted by priority."""
+
+    handle: str
+    weight: int
+    total_weight: int
+    available_on: tuple[str, ...] = field(default=())
+
+    @property
+    def coverage(self) -> float:
+        return self.weight / self.total_weight if self.total_weight else 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "handle": self.handle,
+            "coverage": round(self.coverage, 3),
+            "weight": self.weight,
+            "total_weight": self.total_weight,
+            "available_on": list(self.available_on),
+        }
+
+
+def variants(brand: str, aliases: Iterable[str] = ()) -> tuple[str, ...]:
+    """The handles worth holding everywhere: the brand, its common variants, its aliases."""
+    base = Brand.parse(brand).handle
+    found = [form.format(base) for form in VARIANT_FORMS]
+    found += [alias.strip().lstrip("@") for alias in aliases if alias.strip()]
+    return tuple(dict.fromkeys(found))
+
+
+def _owned_on(config: Config, platform: Platform) -> list[str]:
+    return [o.handle for o in config.owned if o.platform == platform.id]
+
+
+def best_handle(
+    handles: Sequence[str], results: Iterable[Result], platforms: Sequence[Platform], config: Config
+) -> BestHandle | None:
+    """Among `handles`, the one that is free or already ours on the most priority weight."""
+    verdicts = {(r.platform, r.handle): r.verdict for r in results}
+    total = sum(p.priority.weight for p in platforms)
+    best: BestHandle | None = None
+    for handle in handles:
+        covered = []
+        for platform in platforms:
+            ours = {canonical(h, platform) for h in _owned_on(config, platform)}
+            verdict = verdicts.get((platform.id, handle))
+            if verdict is Verdict.AVAILABLE or (verdict is Verdict.TAKEN and canonical(handle, platform) in ours):
+                covered.append(platform)
+        candidate = BestHandle(handle, sum(p.priority.weight for p in covered), total, tuple(p.id for p in covered))
+        if best is None or candidate.weight > best.weight:
+            best = candidate
+    return best
+
+
+def _report_priority(risk: int) -> Priority:
+    return Priority.CRITICAL if risk >= 80 else Priority.HIGH if risk >= 60 else Priority.NORMAL
+
+
+def plan(
+    config: Config,
+    platforms: Sequence[Platform],
+    results: Iterable[Result],
+    findings: Iterable[Finding],
+    best: BestHandle | None,
+) -> tuple[TodoItem, ...]:
+    """The to-do list, most urgent first."""
+    brand_handle = Brand.parse(config.brand).handle
+    by_pair: Mapping[tuple[str, str], Result] = {(r.platform, r.handle): r for r in results}
+    by_id = {p.id: p for p in platforms}
+    items: list[TodoItem] = []
+    for platform in platforms:
+        owner = config.owners.owner_for(platform)
+        ours = _owned_on(config, platform)
+        for handle in ours:
+            held = by_pair.get((platform.id, handle))
+            if held is not None and held.verdict is not Verdict.TAKEN and held.verdict.conclusive:
+                items.append(
+                    TodoItem(Action.FIX, Priority.CRITICAL if platform.priority.weight >= 4 else Priority.HIGH,
+                             platform.id, platform.name, handle, held.url or platform.urls.profile,
+                             f"your account {handle} now reads as {held.verdict}: suspended, renamed or lost?",
+                             owner=owner, evidence=(held.evidence,))
+                )  # fmt: skip
+        if ours:
+            continue
+        result = by_pair.get((platform.id, brand_handle))
+        if result is None:
+            continue
+        alternative = best.handle if best and platform.id in best.available_on else None
+        if result.verdict is Verdict.AVAILABLE:
+            items.append(_register(config, platform, brand_handle, owner, "the name is free"))
+        elif result.verdict is Verdict.INVALID and alternative:
+            why = f"{brand_handle} breaks this platform's rules; {alternative} is the best common handle"
+            items.append(_register(config, platform, alternative, owner, why))
+        elif result.verdict in (Verdict.TAKEN, Verdict.RESERVED):
+            held_by = "someone else holds the name" if result.verdict is Verdict.TAKEN else "the platform reserves it"
+            items.append(
+                TodoItem(Action.CLAIM, platform.priority, platform.id, platform.name, brand_handle,
+                         platform.urls.report or platform.urls.signup, held_by,
+                         owner=owner, evidence=(result.evidence,), suggestion=alternative)
+            )  # fmt: skip
+        elif result.verdict is Verdict.UNKNOWN:
+            items.append(
+                TodoItem(Action.RETRY, Priority.LOW if platform.priority is Priority.LOW else Priority.NORMAL,
+                         platform.id, platform.name, brand_handle, result.url,
+                         f"no answer ({result.reason}): run the scan again later", owner=owner,
+                         evidence=(result.evidence,))
+            )  # fmt: skip
+    for finding in findings:
+        where = by_id.get(finding.platform)
+        if where is None or finding.classification is Classification.UNRELATED:
+            continue
+        evidence = (f"profile: {finding.url}" if finding.url else "profile: (no public URL)", *finding.reasons[1:],
+                    f"seen {finding.seen_at.isoformat(timespec='minutes')}")  # fmt: skip
+        label = finding.classification.value
+        if finding.classification is Classification.IMPERSONATOR and finding.risk >= config.report_risk:
+            items.append(
+                TodoItem(Action.REPORT, _report_priority(finding.risk), where.id, where.name, finding.handle,
+                         where.urls.report or finding.url, f"impersonator, risk {finding.risk}",
+                         owner=config.owners.owner_for(where), evidence=evidence)
+            )  # fmt: skip
+        else:
+            items.append(
+                TodoItem(Action.WATCH, Priority.LOW, where.id, where.name, finding.handle, finding.url,
+                         f"{label}, risk {finding.risk}", owner=config.owners.owner_for(where), evidence=evidence)
+            )  # fmt: skip
+    items.sort(key=lambda i: (PRIORITY_ORDER.index(i.priority), ACTION_ORDER.index(i.action), i.platform, i.handle))
+    return tuple(items)
+
+
+def _register(config: Config, platform: Platform, handle: str, owner: str | None, reason: str) -> TodoItem:
+    return TodoItem(
+        Action.REGISTER,
+        platform.priority,
+        platform.id,
+        platform.name,
+        handle,
+        platform.urls.signup,
+        reason,
+        owner=owner,
+        email_alias=config.email_alias(platform),
+        steps=SECURITY_STEPS,
+    )
