@@ -7,6 +7,7 @@ error, 3 nothing could be reached, 130 interrupted.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import csv
 import json
 import logging
@@ -17,30 +18,36 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from contextlib import ExitStack
 from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from tabulate import tabulate
 from tqdm import tqdm
 
 from . import __version__, aio
+from .brands import read_brands
+from .changes import FailOn, Snapshot, compare, from_history, parse_policies, read_baseline, violations, write_baseline
 from .config import CONFIG_NAME, Config, find_config, load_config, starter
 from .engine import Checker
 from .errors import HandlecheckError, InputError
 from .handles import normalise
+from .history import History, ScanRecord, default_path
 from .http import DEFAULT_USER_AGENT, HttpOptions
 from .hunt import Depth, Owned, hunt, plan
 from .lookalikes import DEFAULT_AFFIXES, KEYBOARDS, Brand, Technique, generate
 from .models import Platform, Result
 from .planner import variants
 from .registry import import_file, is_native, json_document, load_catalogue, merge, read_file, select, validate_file
+from .report.junit import render_junit
 from .report.results import csv_header, csv_line, jsonl_line, render_json, render_table
+from .report.scan import md, render_html, render_markdown
 from .report.scan import render_csv as render_scan_csv
-from .report.scan import render_html, render_markdown
 from .report.scan import render_json as render_scan_json
 from .report.scan import render_table as render_scan_table
 from .report.text import printable, spreadsheet_cell
 from .report.yaml import dump_yaml
+from .scanner import Progress, ScanReport, assemble
 from .scanner import scan as run_scan
 from .selfcheck import Health, PlatformHealth, read_skip_file, selfcheck, write_skip_file
 from .summary import summarise
@@ -282,10 +289,42 @@ def build_parser() -> argparse.ArgumentParser:
     scan_cmd.add_argument(
         "--depth", choices=[d.value for d in Depth], help="lookalike depth (default: config, else standard)"
     )
+    bulk = scan_cmd.add_argument_group("many brands, history and CI")
+    bulk.add_argument("--input", metavar="FILE", help="brands to scan: CSV (brand, aliases, owned, email_domain, "
+                      "owner), YAML, or - for one brand a line on stdin")  # fmt: skip
+    bulk.add_argument("--out", metavar="DIR", help="write one report per brand here (needed with --input)")
+    bulk.add_argument("--db", metavar="PATH", help=f"history database (default {default_path()})")
+    bulk.add_argument("--no-db", action="store_true", help="keep no history")
+    bulk.add_argument("--max-age", type=float, default=24.0, metavar="HOURS",
+                      help="answers younger than this are reused, not asked again (default %(default)s)")  # fmt: skip
+    bulk.add_argument("--fail-on", default="never", metavar="POLICY",
+                      help="exit 1 when it matches: never, available, lookalike, new-lookalike, changed "
+                      "(comma-separated; default %(default)s)")  # fmt: skip
+    bulk.add_argument("--baseline", metavar="FILE", help="compare with this JSON baseline instead of the last scan")
+    bulk.add_argument("--update-baseline", action="store_true", help="write this scan to the --baseline file")
     _add_selection(scan_cmd)
     _add_http(scan_cmd)
-    _add_output(scan_cmd, ("table", "markdown", "json", "csv", "html"))
+    _add_output(scan_cmd, ("table", "markdown", "json", "csv", "html", "junit"))
     scan_cmd.set_defaults(run=cmd_scan)
+
+    past = commands.add_parser("history", help="the stored scans of a brand")
+    past.add_argument("brand", metavar="BRAND")
+    past.add_argument("--db", metavar="PATH", help=f"history database (default {default_path()})")
+    past.add_argument("--format", "-f", choices=("table", "json"), default="table")
+    past.set_defaults(run=cmd_history)
+
+    delta = commands.add_parser(
+        "diff",
+        help="what changed since an earlier scan: new and vanished lookalikes, verdicts that changed",
+        description="Compare the brand's latest scan with an earlier one (the one before it, or --since a "
+        "scan id or a date): new and vanished lookalike accounts, and verdicts that changed, above all "
+        "available -> taken (someone took the name).",
+    )
+    delta.add_argument("brand", metavar="BRAND")
+    delta.add_argument("--since", metavar="SCAN|DATE", help="a scan id, or a date (YYYY-MM-DD[THH:MM])")
+    delta.add_argument("--db", metavar="PATH", help=f"history database (default {default_path()})")
+    delta.add_argument("--format", "-f", choices=("table", "json", "markdown"), default="table")
+    delta.set_defaults(run=cmd_diff)
 
     init = commands.add_parser("init", help="write a commented starter handlecheck.yaml")
     init.add_argument("--brand", default="Acme", help="the brand's name (default %(default)s)")
@@ -626,34 +665,188 @@ def _apply_selection(args: argparse.Namespace, config: Config) -> None:
     args.exclude = args.exclude or list(chosen.exclude)
 
 
+EXTENSIONS = {"table": "txt", "markdown": "md", "json": "json", "csv": "csv", "html": "html", "junit": "xml"}
+SCAN_RENDERERS: dict[str, Callable[[ScanReport], str]] = {
+    "table": render_scan_table, "markdown": render_markdown, "json": render_scan_json,
+    "csv": render_scan_csv, "html": render_html, "junit": lambda report: render_junit([report]),
+}  # fmt: skip
+
+
 def cmd_scan(args: argparse.Namespace) -> int:
-    config = _scan_config(args)
-    if not Brand.parse(config.brand).handle:
-        raise InputError(f"brand {config.brand[:60]!r} has no letters or digits")
-    _apply_selection(args, config)
+    policies = parse_policies(args.fail_on)
+    if args.input:
+        if not args.out:
+            raise InputError("--input needs --out DIR for the per-brand reports")
+        if args.baseline:
+            raise InputError("--baseline holds one brand; with --input the history database is the baseline")
+        configs = [replace(c, depth=Depth(args.depth)) if args.depth else c for c in read_brands(args.input)]
+        if not configs:
+            raise InputError(f"{args.input}: no brands")
+    else:
+        config = _scan_config(args)
+        if not Brand.parse(config.brand).handle:
+            raise InputError(f"brand {config.brand[:60]!r} has no letters or digits")
+        _apply_selection(args, config)
+        configs = [config]
     platforms = _chosen_platforms(args)
-    total = len(variants(config.brand, config.aliases)) * len(platforms)
-    total += len(plan(config.brand, platforms, config.depth))
-    progress = tqdm(total=total, unit="check", file=sys.stderr, disable=args.no_progress or not sys.stderr.isatty(),
-                    leave=False)  # fmt: skip
-
-    def advance(_: Result) -> None:
-        progress.update()
-
-    report = aio.run(run_scan(config, platforms, options=_http_options(args), on_result=advance))
-    progress.close()
-    renderers = {
-        "table": render_scan_table, "markdown": render_markdown, "json": render_scan_json,
-        "csv": render_scan_csv, "html": render_html,
-    }  # fmt: skip
+    out_dir = Path(args.out) if args.out else None
+    if out_dir is not None:
+        try:
+            out_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise InputError(f"cannot create {out_dir}: {exc.strerror or exc}") from None
+    first = configs[0]
+    per_brand = len(variants(first.brand, first.aliases)) * len(platforms) + len(
+        plan(first.brand, platforms, first.depth)
+    )
+    total = per_brand * len(configs)  # an estimate for the progress bar
     with ExitStack() as stack:
-        out = _open_output(stack, args.output)
-        out.write(renderers[args.format](report))
-    brand_results = [r for r in report.results if r.handle == report.handle]
-    if summarise(brand_results).unreachable:
-        print("handlecheck: error: no platform could be reached; check the network or --proxy", file=sys.stderr)
-        return EXIT_UNREACHABLE
+        history = None if args.no_db else stack.enter_context(History(args.db or default_path()))
+        bar = tqdm(total=total, unit="check", file=sys.stderr, disable=args.no_progress or not sys.stderr.isatty(),
+                   leave=False)  # fmt: skip
+        stack.callback(bar.close)
+        run = _BulkRun(args, platforms, history, bar, out_dir, policies)
+        try:
+            aio.run(run.scan_all(configs))
+        except KeyboardInterrupt:
+            run.write_partial()
+            print(f"handlecheck: interrupted; partial reports written for {len(run.unfinished)} brands, "
+                  "the rest resumes on the next run", file=sys.stderr)  # fmt: skip
+            return EXIT_INTERRUPTED
+        bar.close()
+        run.finish()
+        for line in run.violations:
+            print(f"handlecheck: fail: {line}", file=sys.stderr)
+        if run.violations:
+            return EXIT_POLICY
+        if run.unreachable:
+            print("handlecheck: error: no platform could be reached; check the network or --proxy", file=sys.stderr)
+            return EXIT_UNREACHABLE
+        if run.incomplete:  # whatever the policy: an incomplete scan never passes as clean
+            names = ", ".join(run.incomplete[:10])
+            print(f"handlecheck: incomplete: too many unknown answers on critical/high platforms ({names})",
+                  file=sys.stderr)  # fmt: skip
+            return EXIT_UNREACHABLE
     return EXIT_OK
+
+
+class _BulkRun:
+    """One run over one or many brands, sharing one session and its per-host limits."""
+
+    BRANDS_AT_ONCE = 4
+
+    def __init__(
+        self,
+        args: argparse.Namespace,
+        platforms: Sequence[Platform],
+        history: History | None,
+        bar: tqdm[Any],
+        out_dir: Path | None,
+        policies: frozenset[FailOn],
+    ) -> None:
+        self.args = args
+        self.platforms = platforms
+        self.history = history
+        self.bar = bar
+        self.out_dir = out_dir
+        self.policies = policies
+        self.max_age = timedelta(hours=args.max_age)
+        self.unfinished: dict[str, tuple[Config, Progress]] = {}
+        self.violations: list[str] = []
+        self.incomplete: list[str] = []
+        self.unreachable = False
+        self.rows: list[list[object]] = []
+        self.junit: list[ScanReport] = []
+        self.bulk = out_dir is not None and bool(args.input)
+
+    def _recall(self, handle: str, platform: Platform) -> Result | None:
+        return self.history.fresh(platform.id, handle, self.max_age) if self.history else None
+
+    async def scan_all(self, configs: Sequence[Config]) -> None:
+        gate = asyncio.Semaphore(self.BRANDS_AT_ONCE)
+        async with Checker(_http_options(self.args), recall=self._recall) as checker:
+
+            async def one(config: Config) -> None:
+                async with gate:
+                    await self.scan_one(config, checker)
+
+            await asyncio.gather(*(one(config) for config in configs))
+
+    async def scan_one(self, config: Config, checker: Checker) -> None:
+        history = self.history
+        scan_id = history.start_scan(config.brand, resume_within=self.max_age) if history else 0
+        progress = Progress()
+        self.unfinished[config.brand] = (config, progress)
+
+        def record(result: Result) -> None:
+            if history is not None:
+                history.record(scan_id, result)
+            self.bar.update()
+
+        report = await run_scan(config, self.platforms, checker=checker, progress=progress, on_result=record)
+        previous = self._previous(config.brand, scan_id)
+        if history is not None:
+            history.record_findings(scan_id, report.findings)
+            history.finish_scan(scan_id)
+        del self.unfinished[config.brand]
+        self._conclude(config, report, previous)
+
+    def _previous(self, brand: str, scan_id: int) -> Snapshot | None:
+        if self.args.baseline:
+            return read_baseline(self.args.baseline)
+        if self.history is None:
+            return None
+        earlier = [s for s in self.history.scans(brand) if s.id != scan_id and s.status == "done"]
+        return from_history(self.history, earlier[0].id, brand) if earlier else None
+
+    def _conclude(self, config: Config, report: ScanReport, previous: Snapshot | None) -> None:
+        snapshot = Snapshot.from_report(report)
+        changes = compare(previous, snapshot) if previous is not None else []
+        if previous is None and FailOn.NEW_LOOKALIKE in self.policies:
+            changes = compare(Snapshot(report.brand), snapshot)  # no earlier scan: every lookalike is new
+        self.violations += violations(self.policies, report, changes, config.report_risk)
+        if report.incomplete:
+            self.incomplete.append(report.brand)
+        mine = [r for r in report.results if r.handle == report.handle]
+        self.unreachable = self.unreachable or (not self.bulk and summarise(mine).unreachable)
+        if self.args.baseline and self.args.update_baseline:
+            write_baseline(self.args.baseline, snapshot)
+        self._write(report)
+
+    def _write(self, report: ScanReport) -> None:
+        fmt = self.args.format
+        if not self.bulk:
+            with ExitStack() as stack:
+                _open_output(stack, self.args.output).write(SCAN_RENDERERS[fmt](report))
+            return
+        assert self.out_dir is not None
+        name = Brand.parse(report.brand).handle or "brand"
+        (self.out_dir / f"{name}.{EXTENSIONS[fmt]}").write_text(SCAN_RENDERERS[fmt](report), encoding="utf-8")
+        counts = report.summary()["todo"]
+        best = report.best_handle.handle if report.best_handle else "-"
+        actions = [counts.get(a, 0) for a in ("report", "register", "claim", "fix")]
+        self.rows.append([report.brand, *actions, len(report.findings), best, "yes" if report.incomplete else ""])
+        if fmt == "junit":
+            self.junit.append(report)
+
+    def finish(self) -> None:
+        if not self.bulk:
+            return
+        self.rows.sort(key=lambda row: str(row[0]).casefold())
+        headers = ["brand", "report", "register", "claim", "fix", "lookalikes", "best handle", "incomplete"]
+        summary = tabulate(self.rows, headers=headers, tablefmt="simple")
+        with ExitStack() as stack:
+            out = _open_output(stack, self.args.output)
+            if self.args.format == "junit":
+                out.write(render_junit(self.junit))
+            else:
+                out.write(summary + f"\n\n{len(self.rows)} brands; reports in {self.out_dir}\n")
+
+    def write_partial(self) -> None:
+        """Reports for the brands a Ctrl-C stopped, from what they had gathered."""
+        for config, progress in list(self.unfinished.values()):
+            self._write(assemble(config, self.platforms, progress, config.depth))
+        self.finish()
 
 
 def cmd_init(args: argparse.Namespace) -> int:
@@ -665,6 +858,75 @@ def cmd_init(args: argparse.Namespace) -> int:
     except OSError as exc:
         raise InputError(f"cannot write {path}: {exc.strerror or exc}") from None
     print(f"wrote {path}: edit it, then run: handlecheck scan")
+    return EXIT_OK
+
+
+def cmd_history(args: argparse.Namespace) -> int:
+    with History(args.db or default_path()) as history:
+        scans = history.scans(args.brand)
+    if args.format == "json":
+        print(json.dumps([{"id": s.id, "brand": s.brand, "started_at": s.started_at.isoformat(timespec="seconds"),
+                           "finished_at": s.finished_at.isoformat(timespec="seconds") if s.finished_at else None,
+                           "status": s.status, "results": s.results, "findings": s.findings} for s in scans],
+                         indent=2))  # fmt: skip
+        return EXIT_OK
+    if not scans:
+        print(f"no scans of {args.brand} in the history")
+        return EXIT_OK
+    rows = [[s.id, f"{s.started_at:%Y-%m-%d %H:%M}", s.status, s.results, s.findings] for s in scans]
+    print(tabulate(rows, headers=["scan", "started (UTC)", "status", "results", "lookalikes"], tablefmt="simple"))
+    return EXIT_OK
+
+
+def _earlier_scan(scans: Sequence[ScanRecord], latest: ScanRecord, since: str | None) -> ScanRecord:
+    earlier = [s for s in scans if s.id != latest.id]
+    if since is None:
+        if not earlier:
+            raise InputError(f"only one scan of {latest.brand}: nothing to compare with yet")
+        return earlier[0]
+    if since.isdigit():
+        chosen = next((s for s in scans if s.id == int(since)), None)
+        if chosen is None:
+            raise InputError(f"no scan {since} of {latest.brand} (see: handlecheck history {latest.brand})")
+        return chosen
+    try:
+        when = datetime.fromisoformat(since)
+    except ValueError:
+        raise InputError(f"--since {since!r} is neither a scan id nor a date (YYYY-MM-DD)") from None
+    when = when if when.tzinfo else when.replace(tzinfo=UTC)
+    before = [s for s in earlier if s.started_at <= when]
+    if not before:
+        raise InputError(f"no scan of {latest.brand} before {since}")
+    return before[0]
+
+
+def cmd_diff(args: argparse.Namespace) -> int:
+    with History(args.db or default_path()) as history:
+        scans = history.scans(args.brand)
+        if not scans:
+            raise InputError(f"no scans of {args.brand} in the history")
+        latest = scans[0]
+        older = _earlier_scan(scans, latest, args.since)
+        changes = compare(from_history(history, older.id, args.brand), from_history(history, latest.id, args.brand))
+    if args.format == "json":
+        print(json.dumps({"brand": args.brand, "from_scan": older.id, "to_scan": latest.id,
+                          "changes": [c.to_dict() for c in changes]}, indent=2))  # fmt: skip
+        return EXIT_OK
+    stamp = "%Y-%m-%d %H:%M"
+    title = (
+        f"{args.brand}: scan {older.id} ({older.started_at:{stamp}}) -> scan {latest.id} ({latest.started_at:{stamp}})"
+    )
+    if args.format == "markdown":
+        lines = [f"## {md(title)}", ""] + [f"- {md(c.describe())}" for c in changes]
+        print("\n".join(lines if changes else [*lines, "No changes."]))
+        return EXIT_OK
+    print(title)
+    rows = [[c.kind.value, c.platform, c.handle, c.before or "", c.after or ""] for c in changes]
+    print(
+        tabulate(rows, headers=["change", "platform", "handle", "before", "after"], tablefmt="simple")
+        if rows
+        else "no changes"
+    )
     return EXIT_OK
 
 

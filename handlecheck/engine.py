@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections import OrderedDict
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from types import TracebackType
@@ -31,6 +32,7 @@ from .rules import (
 )
 
 log = logging.getLogger(__name__)
+ANSWER_CACHE_SIZE = 20_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,11 +47,16 @@ class Checker:
     Use as `async with Checker(options) as checker: async for r in checker.run(handles, platforms)`.
     """
 
-    def __init__(self, options: HttpOptions | None = None) -> None:
+    def __init__(
+        self, options: HttpOptions | None = None, *, recall: Callable[[str, Platform], Result | None] | None = None
+    ) -> None:
+        """`recall(handle, platform)` may return a stored answer to use instead of asking again."""
         self.options = options or HttpOptions()
+        self._recall = recall
         self._client = HttpClient(self.options)
         self._prefetches: dict[tuple[str, int], asyncio.Future[dict[str, str] | Decision]] = {}
-        self._answers: dict[tuple[str, str], asyncio.Future[Result]] = {}
+        # Answers shared within a session, bounded so that a bulk run's memory stays flat.
+        self._answers: OrderedDict[tuple[str, str], asyncio.Future[Result]] = OrderedDict()
 
     async def __aenter__(self) -> Checker:
         await self._client.__aenter__()
@@ -116,10 +123,24 @@ class Checker:
         known = self._answers.get(key)
         if known is None:
             known = self._answers[key] = asyncio.ensure_future(self._check(handle, platform))
+            self._forget_old_answers()
         result = await asyncio.shield(known)
         return result if result.handle == handle else replace(result, handle=handle)
 
+    def _forget_old_answers(self) -> None:
+        while len(self._answers) > ANSWER_CACHE_SIZE:
+            oldest_key, oldest = next(iter(self._answers.items()))
+            if not oldest.done():
+                return
+            del self._answers[oldest_key]
+
     async def _check(self, handle: str, platform: Platform) -> Result:
+        stored = self._recall(handle, platform) if self._recall is not None else None
+        if stored is not None:
+            return replace(stored, handle=handle)
+        return await self._ask(handle, platform)
+
+    async def _ask(self, handle: str, platform: Platform) -> Result:
         loop = asyncio.get_running_loop()
         started = loop.time()
         profile_url = None

@@ -93,6 +93,16 @@ def is_incomplete(results: Sequence[Result], platforms: Sequence[Platform], hand
     return unknown / len(mine) > max_unknown
 
 
+@dataclass
+class Progress:
+    """What a scan has gathered so far: enough to write a partial report if it is stopped."""
+
+    results: list[Result] = field(default_factory=list)
+    findings: tuple[Finding, ...] = ()
+    lookalike_checks: int = 0
+    started_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+
+
 async def scan(
     config: Config,
     platforms: Sequence[Platform],
@@ -100,45 +110,70 @@ async def scan(
     options: HttpOptions | None = None,
     depth: Depth | None = None,
     on_result: Callable[[Result], None] | None = None,
+    checker: Checker | None = None,
+    progress: Progress | None = None,
 ) -> ScanReport:
-    """Run the whole job for one brand."""
-    started, clock = datetime.now(UTC), time.monotonic()
+    """Run the whole job for one brand.
+
+    Pass an open `checker` to share one session (and its per-host limits) across brands, and
+    a `progress` to keep what was gathered if the scan is stopped half-way."""
+    if checker is None:
+        async with Checker(options) as own:
+            return await scan(config, platforms, depth=depth, on_result=on_result, checker=own, progress=progress)
+    gathered = progress if progress is not None else Progress()
+    clock = time.monotonic()
     depth = depth or config.depth
-    handle = Brand.parse(config.brand).handle
     handles = variants(config.brand, config.aliases)
     pairs = [(h, p) for h in handles for p in platforms]
     pairs += [(o.handle, p) for p in platforms for o in config.owned if o.platform == p.id]
-    results: list[Result] = []
-    async with Checker(options) as checker:
-        async for result in checker.run_pairs(pairs):
-            results.append(result)
-            if on_result is not None:
-                on_result(result)
-        checked = time.monotonic()
-        report = await hunt(
-            config.brand, platforms, depth=depth, owned=config.owned, own_domains=config.domains,
-            on_result=on_result, checker=checker,
-        )  # fmt: skip
-    hunted = time.monotonic()
+
+    def keep(result: Result) -> None:
+        if on_result is not None:
+            on_result(result)
+
+    async for result in checker.run_pairs(pairs):
+        gathered.results.append(result)
+        keep(result)
+    checked = time.monotonic()
+    hunted_report = await hunt(
+        config.brand, platforms, depth=depth, owned=config.owned, own_domains=config.domains,
+        on_result=keep, checker=checker,
+    )  # fmt: skip
+    gathered.findings = hunted_report.findings
+    gathered.lookalike_checks = len(hunted_report.results)
+    timings = {
+        "checks_seconds": round(checked - clock, 3),
+        "lookalikes_seconds": round(time.monotonic() - checked, 3),
+        "total_seconds": round(time.monotonic() - clock, 3),
+    }
+    return assemble(config, platforms, gathered, depth, timings)
+
+
+def assemble(
+    config: Config,
+    platforms: Sequence[Platform],
+    gathered: Progress,
+    depth: Depth,
+    timings: dict[str, float] | None = None,
+) -> ScanReport:
+    """A ScanReport from what was gathered: the whole of it, or what a stopped scan had."""
+    handle = Brand.parse(config.brand).handle
+    handles = variants(config.brand, config.aliases)
+    results = tuple(gathered.results)
     best = best_handle(handles, results, platforms, config)
-    todo = plan(config, platforms, results, report.findings, best)
     return ScanReport(
         brand=config.brand,
         handle=handle,
         depth=depth,
         platforms=tuple(platforms),
         handles=handles,
-        results=tuple(results),
-        findings=report.findings,
-        todo=todo,
+        results=results,
+        findings=gathered.findings,
+        todo=plan(config, platforms, results, gathered.findings, best),
         best_handle=best,
-        lookalike_checks=len(report.results),
-        started_at=started,
+        lookalike_checks=gathered.lookalike_checks,
+        started_at=gathered.started_at,
         finished_at=datetime.now(UTC),
-        timings={
-            "checks_seconds": round(checked - clock, 3),
-            "lookalikes_seconds": round(hunted - checked, 3),
-            "total_seconds": round(time.monotonic() - clock, 3),
-        },
+        timings=timings or {},
         incomplete=is_incomplete(results, platforms, handle, config.max_unknown),
     )

@@ -13,6 +13,13 @@ from handlecheck.http import HttpOptions
 from tests.simulator import Simulator
 
 
+@pytest.fixture(autouse=True)
+def private_data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Scan history goes to a temporary folder, never the user's own data directory."""
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
+    monkeypatch.delenv("HANDLECHECK_CONFIG", raising=False)
+
+
 @pytest.fixture
 async def sim() -> AsyncIterator[Simulator]:
     simulator = Simulator()
