@@ -758,11 +758,14 @@ class _BulkRun:
         self.rows: list[list[object]] = []
         self.junit: list[ScanReport] = []
         self.bulk = out_dir is not None and bool(args.input)
+        self.brands_done = 0
+        self.brands_total = 0
 
     def _recall(self, handle: str, platform: Platform) -> Result | None:
         return self.history.fresh(platform.id, handle, self.max_age) if self.history else None
 
     async def scan_all(self, configs: Sequence[Config]) -> None:
+        self.brands_total = len(configs)
         gate = asyncio.Semaphore(self.BRANDS_AT_ONCE)
         async with Checker(_http_options(self.args), recall=self._recall) as checker:
 
@@ -789,6 +792,8 @@ class _BulkRun:
             history.record_findings(scan_id, report.findings)
             history.finish_scan(scan_id)
         del self.unfinished[config.brand]
+        self.brands_done += 1
+        self.bar.set_postfix_str(f"{self.brands_done}/{self.brands_total} brands", refresh=False)
         self._conclude(config, report, previous)
 
     def _previous(self, brand: str, scan_id: int) -> Snapshot | None:

@@ -162,8 +162,8 @@ def csrf_signup(taken: Collection[str], reserved: Collection[str] = ()) -> Handl
     return handle
 
 
-def rate_limited_once(taken: Collection[str], retry_after: str = "1") -> Handler:
-    """The first request for each name gets 429 with Retry-After; later ones are answered."""
+def first_then_truth(first: Callable[[], web.Response], taken: Collection[str]) -> Handler:
+    """The first request for each name gets `first()`; later ones are answered truthfully."""
     seen: set[str] = set()
     inner = profiles(taken)
 
@@ -171,10 +171,15 @@ def rate_limited_once(taken: Collection[str], retry_after: str = "1") -> Handler
         name = _name(request)
         if name not in seen:
             seen.add(name)
-            return web.Response(status=429, headers={"Retry-After": retry_after}, text="slow down")
+            return first()
         return await inner(request)
 
     return handle
+
+
+def rate_limited_once(taken: Collection[str], retry_after: str = "1") -> Handler:
+    """429 with Retry-After for the first request of each name, then the truth."""
+    return first_then_truth(lambda: web.Response(status=429, headers={"Retry-After": retry_after}), taken)
 
 
 def always(status: int, text: str = "", headers: dict[str, str] | None = None) -> Handler:
@@ -186,17 +191,7 @@ def always(status: int, text: str = "", headers: dict[str, str] | None = None) -
 
 def flaky_once(taken: Collection[str]) -> Handler:
     """503 for the first request of each name, then the truth."""
-    seen: set[str] = set()
-    inner = profiles(taken)
-
-    async def handle(request: web.Request) -> web.StreamResponse:
-        name = _name(request)
-        if name not in seen:
-            seen.add(name)
-            return web.Response(status=503, text="Service Unavailable")
-        return await inner(request)
-
-    return handle
+    return first_then_truth(lambda: web.Response(status=503, text="Service Unavailable"), taken)
 
 
 def slow(seconds: float) -> Handler:
