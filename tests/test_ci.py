@@ -224,3 +224,26 @@ async def test_two_processes_share_one_database(world: tuple[World, Path], tmp_p
     assert [run.returncode for run in runs] == [0, 0], [err.decode()[-500:] for _, err in outputs]
     with History(db) as history:
         assert [s.status for s in history.scans("acme") + history.scans("globex")] == ["done", "done"]
+
+
+async def test_ctrl_c_during_a_scan_writes_the_partial_report(world: tuple[World, Path], tmp_path: Path):
+    state, platforms = world
+    state.delay = 0.3
+    out = tmp_path / "partial.json"
+    db = tmp_path / "h.sqlite"
+    process = await _run("scan", "acme", "--platforms", str(platforms), "--db", str(db), "--depth", "deep",
+                         "--no-progress", "--timeout", "10", "--host-concurrency", "1", "--format", "json",
+                         "-o", str(out))  # fmt: skip
+    with History(db) as history:
+        for _ in range(200):
+            await asyncio.sleep(0.05)
+            if any(history.count_results(s.id) >= 3 for s in history.scans("acme")):
+                break
+    process.send_signal(signal.SIGINT)
+    _, err = await asyncio.wait_for(process.communicate(), timeout=60)
+    assert process.returncode == 130, err.decode()[-800:]
+    assert b"Traceback" not in err and b"interrupted" in err
+    partial = json.loads(out.read_text())
+    assert partial["brand"] == "acme" and len(partial["results"]) >= 3
+    with History(db) as history:
+        assert history.scans("acme")[0].status == "running", "left resumable"
