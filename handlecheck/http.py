@@ -86,6 +86,8 @@ class HostLimiter:
         self._in_flight = 0
         self._changed = asyncio.Condition()
         self._next_start = 0.0
+        self._closed_until = 0.0
+        self._closed_because: FetchError | None = None
 
     def tighten(self, policy: RateLimit) -> None:
         self.policy = RateLimit(
@@ -114,6 +116,19 @@ class HostLimiter:
     def pause(self, seconds: float) -> None:
         """Hold back every later request to this host (the host asked us to, with Retry-After)."""
         self._next_start = max(self._next_start, asyncio.get_running_loop().time() + seconds)
+
+    def close(self, seconds: float, because: FetchError) -> None:
+        """Send nothing more to this host for `seconds`: it asked for a longer pause than a run
+        waits. Every request meanwhile fails at once with `because`, instead of each one
+        asking again and being told the same."""
+        self._closed_until = max(self._closed_until, asyncio.get_running_loop().time() + seconds)
+        self._closed_because = because
+
+    def refusal(self) -> FetchError | None:
+        """Why this host must not be asked now, if it must not."""
+        if self._closed_because is not None and asyncio.get_running_loop().time() < self._closed_until:
+            return self._closed_because
+        return None
 
 
 def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
@@ -242,14 +257,28 @@ class HttpClient:
     async def _attempt(self, request: HttpRequest, limiter: HostLimiter) -> HttpResponse:
         if self._session is None:
             raise RuntimeError("HttpClient used outside 'async with'")
+        if refusal := limiter.refusal():
+            raise refusal
         async with limiter, self._global:
+            if refusal := limiter.refusal():
+                raise refusal
             response = await self._send(self._session, request)
         if response.status == 429 or 500 <= response.status <= 599:
             retry_after = parse_retry_after(response.header("retry-after"))
-            if retry_after is not None:
-                limiter.pause(min(retry_after, self.options.max_retry_after))
+            if retry_after is not None and retry_after > self.options.max_retry_after:
+                limiter.close(retry_after, self._gone_for(response.status, retry_after))
+            elif retry_after is not None:
+                limiter.pause(retry_after)
             raise _RetryableStatus(response, retry_after)
         return response
+
+    def _gone_for(self, status: int, retry_after: float) -> FetchError:
+        reason = Reason.RATE_LIMITED if status == 429 else Reason.SERVER_ERROR
+        return FetchError(
+            reason,
+            f"the host answered {status} with Retry-After {retry_after:.0f}s, more than the "
+            f"{self.options.max_retry_after:g}s a run waits: not asked again this run",
+        )
 
     async def _send(self, session: aiohttp.ClientSession, request: HttpRequest) -> HttpResponse:
         try:

