@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 from collections import OrderedDict
-from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from types import TracebackType
@@ -48,11 +49,17 @@ class Checker:
     """
 
     def __init__(
-        self, options: HttpOptions | None = None, *, recall: Callable[[str, Platform], Result | None] | None = None
+        self,
+        options: HttpOptions | None = None,
+        *,
+        recall: Callable[[str, Platform], Result | None] | None = None,
+        environ: Mapping[str, str] | None = None,
     ) -> None:
-        """`recall(handle, platform)` may return a stored answer to use instead of asking again."""
+        """`recall(handle, platform)` may return a stored answer to use instead of asking again.
+        `environ` holds the credentials platforms name in `secrets` (default: os.environ)."""
         self.options = options or HttpOptions()
         self._recall = recall
+        self._environ = os.environ if environ is None else environ
         self._client = HttpClient(self.options)
         self._prefetches: dict[tuple[str, int], asyncio.Future[dict[str, str] | Decision]] = {}
         # Answers shared within a session, bounded so that a bulk run's memory stays flat.
@@ -183,6 +190,7 @@ class Checker:
                 if verdict.conclusive:
                     break
             evidence = "; ".join(notes) if not verdict.conclusive else notes[-1]
+            evidence = redact(evidence, self._secrets(platform).values())
         return Result(
             handle=handle,
             platform=platform.id,
@@ -204,15 +212,37 @@ class Checker:
         request_spec = spec.request or (RequestSpec(platform.urls.profile) if platform.urls.profile else None)
         if request_spec is None:
             return None
+        secrets = self._secrets(platform)
         try:
-            request = build_request(request_spec, {"handle": handle})
+            request = build_request(request_spec, {"handle": handle}, secrets)
             response = await self._client.fetch(request, platform.rate_limit, host=host_key(request_spec.url))
         except (UnsafeValue, MissingVariable, FetchError):
             return None
         view = ResponseView(response)
         if not 200 <= response.status < 300 or challenge_signal(view) or login_wall_signal(response):
             return None
-        return read_profile(spec.fields, response)
+        found = read_profile(spec.fields, response)
+        if not secrets:
+            return found
+        return replace(
+            found,
+            display_name=found.display_name and redact(found.display_name, secrets.values()),
+            bio=found.bio and redact(found.bio, secrets.values()),
+        )
+
+    def _secrets(self, platform: Platform) -> dict[str, str]:
+        """The platform's credentials that the environment holds; missing ones are left out."""
+        return {name: value for name, env in platform.secrets if (value := self._environ.get(env))}
+
+    @staticmethod
+    def _unfilled(platform: Platform, label: str, name: str) -> Decision:
+        """A template variable had no value: a credential not set, or a prefetch that gave none."""
+        env = dict(platform.secrets).get(name)
+        if env is not None:
+            return Decision(
+                Verdict.UNKNOWN, Reason.MISSING_CREDENTIAL, f"{label}: needs the environment variable {env}, not set"
+            )
+        return Decision(Verdict.UNKNOWN, Reason.PREFETCH_FAILED, f"{label}: no value for {{{{{name}}}}}")
 
     async def _run_check(self, handle: str, platform: Platform, index: int, check: Check) -> _Attempt:
         label = f"check {index + 1}" + (f" ({check.name})" if check.name else "")
@@ -223,14 +253,11 @@ class Checker:
                 return _Attempt(prefetched, None)
             variables.update(prefetched)
         try:
-            request = build_request(check.request, variables)
+            request = build_request(check.request, variables, self._secrets(platform))
         except UnsafeValue as exc:
             return _Attempt(Decision(Verdict.UNKNOWN, Reason.UNSAFE_REQUEST, f"{label}: {exc}"), None)
         except MissingVariable as exc:
-            return _Attempt(
-                Decision(Verdict.UNKNOWN, Reason.PREFETCH_FAILED, f"{label}: no value for {{{{{exc.name}}}}}"),
-                None,
-            )
+            return _Attempt(self._unfilled(platform, label, exc.name), None)
         try:
             response = await self._client.fetch(request, platform.rate_limit, host=host_key(check.request.url))
         except FetchError as exc:
@@ -248,9 +275,11 @@ class Checker:
     async def _do_prefetch(self, platform: Platform, check: Check, label: str) -> dict[str, str] | Decision:
         assert check.prefetch is not None
         try:
-            request = build_request(check.prefetch.request, {})
+            request = build_request(check.prefetch.request, {}, self._secrets(platform))
             response = await self._client.fetch(request, platform.rate_limit, host=host_key(check.prefetch.request.url))
-        except (UnsafeValue, MissingVariable) as exc:
+        except MissingVariable as exc:
+            return self._unfilled(platform, f"{label}: prefetch", exc.name)
+        except UnsafeValue as exc:
             return Decision(Verdict.UNKNOWN, Reason.PREFETCH_FAILED, f"{label}: prefetch: {exc}")
         except FetchError as exc:
             return Decision(Verdict.UNKNOWN, Reason.PREFETCH_FAILED, f"{label}: prefetch: {exc.detail}")
@@ -262,3 +291,10 @@ class Checker:
                 Reason.PREFETCH_FAILED,
                 f"{label}: prefetch status {response.status} gave no {{{{{exc.name}}}}}",
             )
+
+
+def redact(text: str, secrets: Iterable[str]) -> str:
+    """`text` with every credential in it blanked out (a server may echo one back)."""
+    for secret in secrets:
+        text = text.replace(secret, "[secret]")
+    return text

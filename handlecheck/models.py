@@ -41,6 +41,7 @@ class Reason(StrEnum):
     BODY_TOO_LARGE = "body_too_large"
     PREFETCH_FAILED = "prefetch_failed"
     UNSAFE_REQUEST = "unsafe_request"
+    MISSING_CREDENTIAL = "missing_credential"
     UNEXPECTED_RESPONSE = "unexpected_response"
 
     @property
@@ -244,6 +245,8 @@ class Platform:
     verified: bool = False
     source: str | None = None
     profile: ProfileSpec | None = None
+    secrets: tuple[tuple[str, str], ...] = ()
+    """(template variable, environment variable) pairs: credentials, read only at request time."""
 
 
 @dataclass(frozen=True, slots=True)

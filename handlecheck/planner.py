@@ -21,7 +21,7 @@ from .config import Config
 from .handles import canonical
 from .hunt import Finding
 from .lookalikes import Brand
-from .models import Platform, Priority, Result, Verdict
+from .models import Platform, Priority, Reason, Result, Verdict
 from .risk import Classification
 
 
@@ -180,10 +180,15 @@ def plan(
                          owner=owner, evidence=(result.evidence,), suggestion=alternative)
             )  # fmt: skip
         elif result.verdict is Verdict.UNKNOWN:
+            advice = (
+                "set the credential the check needs (see evidence), then scan again"
+                if result.reason is Reason.MISSING_CREDENTIAL
+                else "run the scan again later"
+            )
             items.append(
                 TodoItem(Action.RETRY, Priority.LOW if platform.priority is Priority.LOW else Priority.NORMAL,
                          platform.id, platform.name, brand_handle, result.url,
-                         f"no answer ({result.reason}): run the scan again later", owner=owner,
+                         f"no answer ({result.reason}): {advice}", owner=owner,
                          evidence=(result.evidence,))
             )  # fmt: skip
     for finding in findings:

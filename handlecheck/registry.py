@@ -50,6 +50,7 @@ from .models import (
     Verdict,
 )
 from .patterns import compile_pattern
+from .report.text import printable
 from .rules import MissingVariable, UnsafeValue, render_url, template_variables
 from .yamlio import YamlPath, line_of, load_yaml
 
@@ -210,7 +211,9 @@ class _Builder:
         self.data = data
 
     def fail(self, message: str, path: YamlPath) -> ConfigError:
-        return ConfigError(message, source=self.source, line=line_of(self.node, path), path=self._describe(path))
+        # A message may quote the file (a URL template, say): one line, whatever the file holds.
+        line = line_of(self.node, path)
+        return ConfigError(printable(message), source=self.source, line=line, path=self._describe(path))
 
     def _describe(self, path: YamlPath) -> str:
         text = ""
@@ -222,7 +225,8 @@ class _Builder:
                     if platform_id:
                         text += f" (id: {platform_id})"
             else:
-                text += f".{key}" if text else str(key)
+                name = key if key.isprintable() else repr(key)
+                text += f".{name}" if text else name
         return text
 
     def _platform_id(self, index: int) -> str | None:
@@ -285,9 +289,12 @@ class _Builder:
         if pattern is not None:
             self.regex(pattern, (*path, "handle", "pattern"))
         rate = raw.get("rate-limit")
+        secrets = dict(raw.get("secrets", {}))
+        if "handle" in secrets:
+            raise self.fail("'handle' cannot name a secret", (*path, "secrets", "handle"))
         return Platform(
             id=raw["id"],
-            name=raw["name"],
+            name=printable(raw["name"]),
             tags=tuple(raw.get("tags", ())),
             priority=Priority(raw.get("priority", "normal")),
             urls=Urls(profile=profile, signup=urls.get("signup"), report=urls.get("report")),
@@ -299,13 +306,14 @@ class _Builder:
                 available=tuple(raw.get("known", {}).get("available", ())),
             ),
             rate_limit=RateLimit(rate["concurrency"], float(rate.get("interval", 0))) if rate else None,
-            checks=tuple(self.check(c, (*path, "checks", i)) for i, c in enumerate(raw["checks"])),
+            checks=tuple(self.check(c, set(secrets), (*path, "checks", i)) for i, c in enumerate(raw["checks"])),
             verified=bool(raw.get("verified", False)),
             source=raw.get("source"),
-            profile=self.profile_spec(raw["profile"], (*path, "profile")) if "profile" in raw else None,
+            profile=self.profile_spec(raw["profile"], set(secrets), (*path, "profile")) if "profile" in raw else None,
+            secrets=tuple(secrets.items()),
         )
 
-    def profile_spec(self, raw: dict[str, Any], path: YamlPath) -> ProfileSpec:
+    def profile_spec(self, raw: dict[str, Any], secrets: set[str], path: YamlPath) -> ProfileSpec:
         fields = []
         for name, field in raw["fields"].items():
             if "regex" in field:
@@ -320,11 +328,15 @@ class _Builder:
                     key=field.get("name") or field.get("header"),
                 )
             )
-        request = self.request(raw["request"], {"handle"}, (*path, "request")) if "request" in raw else None
+        request = self.request(raw["request"], {"handle"}, (*path, "request"), secrets) if "request" in raw else None
         return ProfileSpec(fields=tuple(fields), request=request)
 
-    def url(self, template: str, allowed: set[str], path: YamlPath) -> None:
-        unknown = template_variables(template) - allowed
+    def url(self, template: str, allowed: set[str], path: YamlPath, secrets: set[str] | None = None) -> None:
+        used = template_variables(template)
+        if secrets and used & secrets:
+            name = sorted(used & secrets)[0]
+            raise self.fail(f"secret {{{{{name}}}}} may not stand in a URL (URLs are shown in reports)", path)
+        unknown = used - allowed
         if unknown:
             raise self.fail(f"unknown variable {{{{{sorted(unknown)[0]}}}}}", path)
         try:
@@ -332,8 +344,11 @@ class _Builder:
         except (UnsafeValue, MissingVariable, ValueError) as exc:
             raise self.fail(f"bad URL template: {exc}", path) from None
 
-    def request(self, raw: dict[str, Any], allowed: set[str], path: YamlPath) -> RequestSpec:
-        self.url(raw["url"], allowed, (*path, "url"))
+    def request(
+        self, raw: dict[str, Any], allowed: set[str], path: YamlPath, secrets: set[str] | None = None
+    ) -> RequestSpec:
+        """A request template; `secrets` may be used in its headers and body, never its URL."""
+        self.url(raw["url"], allowed, (*path, "url"), secrets)
         headers = tuple(raw.get("headers", {}).items())
         for name, value in headers:
             if _HEADER_BREAK.search(name) or _HEADER_BREAK.search(value):
@@ -342,7 +357,7 @@ class _Builder:
         texts += [raw["body"]] if "body" in raw else []
         texts += [json.dumps(raw["json"])] if "json" in raw else []
         for text in texts:
-            unknown = template_variables(text) - allowed
+            unknown = template_variables(text) - allowed - (secrets or set())
             if unknown:
                 raise self.fail(f"unknown variable {{{{{sorted(unknown)[0]}}}}}", path)
         return RequestSpec(
@@ -355,23 +370,29 @@ class _Builder:
             redirects=raw.get("redirects", True),
         )
 
-    def check(self, raw: dict[str, Any], path: YamlPath) -> Check:
+    def check(self, raw: dict[str, Any], secrets: set[str], path: YamlPath) -> Check:
         prefetch = None
         variables = {"handle"}
         if "prefetch" in raw:
             pre = raw["prefetch"]
             # A prefetch is shared by every handle in a session, so it cannot depend on one.
-            request = self.request(pre["request"], set(), (*path, "prefetch", "request"))
+            request = self.request(pre["request"], set(), (*path, "prefetch", "request"), secrets)
             extractors = tuple(
                 self.extractor(e, (*path, "prefetch", "extract", i)) for i, e in enumerate(pre["extract"])
             )
+            for index, extractor in enumerate(extractors):
+                if extractor.name in secrets:
+                    raise self.fail(
+                        f"{extractor.name!r} names a secret already", (*path, "prefetch", "extract", index, "name")
+                    )
             prefetch = Prefetch(request=request, extract=extractors)
             variables |= {e.name for e in extractors}
+        outcomes = tuple(self.outcome(o, variables, (*path, "outcomes", i)) for i, o in enumerate(raw["outcomes"]))
         return Check(
             name=raw.get("name"),
             prefetch=prefetch,
-            request=self.request(raw["request"], variables, (*path, "request")),
-            outcomes=tuple(self.outcome(o, variables, (*path, "outcomes", i)) for i, o in enumerate(raw["outcomes"])),
+            request=self.request(raw["request"], variables, (*path, "request"), secrets),
+            outcomes=outcomes,
         )
 
     def extractor(self, raw: dict[str, Any], path: YamlPath) -> Extractor:

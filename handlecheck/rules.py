@@ -152,11 +152,26 @@ def _render_json(value: Any, variables: Mapping[str, str]) -> Any:
     return value
 
 
-def build_request(spec: RequestSpec, variables: Mapping[str, str]) -> HttpRequest:
-    """Turn a request template into a concrete request. Raises MissingVariable or UnsafeValue."""
+def request_variables(spec: RequestSpec) -> set[str]:
+    """The variables a request's headers and body use (its URL aside)."""
+    texts = [value for _, value in spec.headers] + [value for _, value in spec.form]
+    texts += [spec.body] if spec.body is not None else []
+    texts += [json.dumps(spec.json_body)] if spec.json_body is not None else []
+    return {name for text in texts for name in template_variables(text)}
+
+
+def build_request(
+    spec: RequestSpec, variables: Mapping[str, str], secrets: Mapping[str, str] | None = None
+) -> HttpRequest:
+    """Turn a request template into a concrete request. Raises MissingVariable or UnsafeValue.
+
+    `secrets` fill the headers and body only (never the URL). A request that carries one
+    follows no redirect, so a credential is never handed on to wherever a server points."""
+    carries_secret = bool(secrets) and not request_variables(spec).isdisjoint(secrets or {})
+    filled = {**variables, **secrets} if secrets else variables
     headers: list[tuple[str, str]] = []
     for name, template in spec.headers:
-        value = interpolate(template, variables)
+        value = interpolate(template, filled)
         if _FORBIDDEN_IN_HEADER.search(value) or _FORBIDDEN_IN_HEADER.search(name):
             raise UnsafeValue(f"header {name} would carry a line break")
         headers.append((name, value))
@@ -164,13 +179,13 @@ def build_request(spec: RequestSpec, variables: Mapping[str, str]) -> HttpReques
     body: bytes | None = None
     content_type: str | None = None
     if spec.json_body is not None:
-        body = json.dumps(_render_json(spec.json_body, variables)).encode()
+        body = json.dumps(_render_json(spec.json_body, filled)).encode()
         content_type = "application/json"
     elif spec.form:
-        body = urlencode([(k, interpolate(v, variables)) for k, v in spec.form]).encode()
+        body = urlencode([(k, interpolate(v, filled)) for k, v in spec.form]).encode()
         content_type = "application/x-www-form-urlencoded"
     elif spec.body is not None:
-        body = interpolate(spec.body, variables).encode()
+        body = interpolate(spec.body, filled).encode()
     if content_type and "content-type" not in present:
         headers.append(("Content-Type", content_type))
     return HttpRequest(
@@ -178,7 +193,7 @@ def build_request(spec: RequestSpec, variables: Mapping[str, str]) -> HttpReques
         url=render_url(spec.url, variables),
         headers=tuple(headers),
         body=body,
-        redirects=spec.redirects,
+        redirects=spec.redirects and not carries_secret,
     )
 
 

@@ -6,6 +6,9 @@ import json
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from yarl import URL
 
 from handlecheck.models import (
     Check,
@@ -237,6 +240,45 @@ def test_value_cannot_change_the_host(value: str) -> None:
 def test_only_http_urls(template: str) -> None:
     with pytest.raises(UnsafeValue):
         render_url(template, VARS)
+
+
+HOST_TEMPLATES = [
+    "https://x.test/{{handle}}",
+    "https://x.test/users/{{handle}}/about?tab={{handle}}#{{handle}}",
+    "http://x.test:8080/{{handle}}",
+    "https://{{handle}}.x.test/",
+    "https://x.test?q={{handle}}",
+]
+
+
+@given(st.sampled_from(HOST_TEMPLATES), st.text(max_size=60))
+def test_no_value_can_move_a_request_to_another_host(template: str, value: str) -> None:
+    try:
+        url = render_url(template, {"handle": value})
+    except UnsafeValue:
+        return
+    host = URL(url, encoded=True).host  # the host aiohttp will connect to
+    assert host is not None and (host == "x.test" or (host.endswith(".x.test") and host.count(".") == 2)), url
+    assert URL(url, encoded=True).scheme in ("http", "https")
+
+
+@given(st.text(max_size=60), st.text(max_size=60))
+def test_no_value_can_break_a_header_line(handle: str, token: str) -> None:
+    spec = RequestSpec("https://x.test/", headers=(("X-Token", "{{tok}}"), ("X-User", "{{handle}}")))
+    try:
+        request = build_request(spec, {"handle": handle, "tok": token})
+    except UnsafeValue:
+        assert any(c in handle + token for c in "\r\n\x00")
+        return
+    assert not any(c in name + value for name, value in request.headers for c in "\r\n\x00")
+
+
+def test_a_request_carrying_a_secret_follows_no_redirect() -> None:
+    spec = RequestSpec("https://x.test/{{handle}}", headers=(("Authorization", "Bearer {{bearer}}"),))
+    request = build_request(spec, {"handle": "acme"}, {"bearer": "s3"})
+    assert request.redirects is False and ("Authorization", "Bearer s3") in request.headers
+    plain = build_request(RequestSpec("https://x.test/{{handle}}"), {"handle": "acme"}, {"bearer": "s3"})
+    assert plain.redirects is True, "a request that does not use the secret behaves as before"
 
 
 def test_missing_variable() -> None:
