@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from .config import Config, Owners, parse_config
+from .config import Config, Owners, check_config, parse_config
 from .errors import ConfigError, InputError
 from .hunt import Owned
 from .yamlio import load_yaml
@@ -77,8 +77,9 @@ def _from_csv(text: str, source: str) -> list[Config]:
 
 
 def _from_yaml(text: str, source: str) -> list[Config]:
-    _, data = load_yaml(text, source)
-    items: Any = data.get("brands") if isinstance(data, dict) else data
+    node, data = load_yaml(text, source)
+    listed = isinstance(data, dict)
+    items: Any = data.get("brands") if listed else data
     if not isinstance(items, list):
         raise ConfigError("expected a list of brands (or brands: [...])", source=source)
     brands = []
@@ -86,5 +87,6 @@ def _from_yaml(text: str, source: str) -> list[Config]:
         entry = {"brand": item} if isinstance(item, str) else item
         if not isinstance(entry, dict) or not isinstance(entry.get("brand"), str):
             raise ConfigError("each brand needs a 'brand' name", source=source, path=f"brands[{index}]")
+        check_config(entry, node, source, ("brands", index) if listed else (index,))
         brands.append(parse_config(entry, source=source))
     return brands

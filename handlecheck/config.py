@@ -16,11 +16,12 @@ from pathlib import Path
 from typing import Any
 
 import jsonschema
+import yaml
 
 from .errors import ConfigError
 from .hunt import Depth, Owned
 from .models import Platform
-from .yamlio import line_of, load_yaml
+from .yamlio import YamlPath, line_of, load_yaml
 
 CONFIG_NAME = "handlecheck.yaml"
 ENV_VAR = "HANDLECHECK_CONFIG"
@@ -96,17 +97,21 @@ def load_config(path: str | Path) -> Config:
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"cannot read config: {getattr(exc, 'strerror', None) or exc}", source=source) from None
     node, data = load_yaml(text, source)
-    error = jsonschema.exceptions.best_match(_validator().iter_errors(data))
-    if error is not None:
-        where = ".".join(str(p) for p in error.absolute_path)
-        raise ConfigError(
-            error.message[:200], source=source, line=line_of(node, tuple(error.absolute_path)), path=where
-        )
+    check_config(data, node, source)
     return parse_config(data, source=source)
 
 
+def check_config(data: Any, node: yaml.Node | None, source: str, at: YamlPath = ()) -> None:
+    """Raise the first schema error of config data (found at `at` in the file's YAML)."""
+    error = jsonschema.exceptions.best_match(_validator().iter_errors(data))
+    if error is not None:
+        path = (*at, *error.absolute_path)
+        where = ".".join(p if isinstance(p, str) and p.isprintable() else repr(p) for p in path)
+        raise ConfigError(error.message[:200], source=source, line=line_of(node, path), path=where)
+
+
 def parse_config(data: Mapping[str, Any], *, source: str | None = None) -> Config:
-    """A Config from already-validated data."""
+    """A Config from data `check_config` passed."""
     owned: list[Owned] = []
     for platform, handles in (data.get("owned") or {}).items():
         for handle in [handles] if isinstance(handles, str) else handles:

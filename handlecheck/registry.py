@@ -234,7 +234,9 @@ class _Builder:
             value = self.data["platforms"][index]["id"]
         except (KeyError, IndexError, TypeError):
             return None
-        return value if isinstance(value, str) else None
+        if not isinstance(value, str):
+            return None
+        return value if value.isprintable() else repr(value)
 
     def check_schema(self, validator: jsonschema.protocols.Validator, data: Any, path: YamlPath) -> None:
         error = jsonschema.exceptions.best_match(validator.iter_errors(data))

@@ -116,6 +116,11 @@ BAD_FILES = [
         r"platforms\[0\] \(id: alpha\)\.tags: 'social' is not of type 'array'",
     ),
     (
+        "id with a trailing line break",
+        GOOD.replace("id: alpha", 'id: "alpha\\n"'),
+        r"platforms\[0\] \(id: 'alpha\\n'\)\.id: 'alpha\\n' does not match",
+    ),
+    (
         "typo in a key",
         GOOD.replace("priority: high", "priorty: high"),
         r"platforms\[1\] \(id: beta\): Additional properties are not allowed \('priorty' was unexpected\)",

@@ -15,7 +15,7 @@ FAILING = (Action.FIX, Action.REPORT, Action.REGISTER, Action.CLAIM)
 def render_junit(reports: Sequence[ScanReport]) -> str:
     suites = ElementTree.Element("testsuites", name="handlecheck")
     for report in reports:
-        suite = ElementTree.SubElement(suites, "testsuite", name=report.brand)
+        suite = ElementTree.SubElement(suites, "testsuite", name=printable(report.brand))
         failures = skipped = 0
         for platform in report.platforms:
             items = [i for i in report.todo if i.platform == platform.id]

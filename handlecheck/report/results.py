@@ -48,7 +48,7 @@ def render_table(
             heading = f"{_COLOURS[verdict]}{heading}{_RESET}"
         rows = []
         for r in group:
-            row = [r.handle, names.get(r.platform, r.platform), printable(r.url or "-", 70)]
+            row = [printable(r.handle), printable(names.get(r.platform, r.platform)), printable(r.url or "-", 70)]
             if verdict is Verdict.UNKNOWN:
                 row.append(r.reason.value if r.reason else "-")
             row.append(printable(r.evidence, 90))

@@ -39,10 +39,16 @@ def md(text: str) -> str:
     return _MARKDOWN_SPECIAL.sub(r"\\\1", printable(text))
 
 
+def _safe_url(url: str | None) -> str | None:
+    """The URL when it can be shown as a link: http(s), printable, no space or angle bracket."""
+    if not url or not url.startswith(("http://", "https://")) or not url.isprintable() or any(c in url for c in " <>"):
+        return None
+    return url
+
+
 def _link(url: str | None) -> str:
-    if not url or not url.startswith(("http://", "https://")) or any(c in url for c in " <>\n"):
-        return "(no link)"
-    return f"<{url}>"
+    safe = _safe_url(url)
+    return f"<{safe}>" if safe else "(no link)"
 
 
 def _headline(report: ScanReport) -> str:
@@ -102,7 +108,7 @@ def render_csv(report: ScanReport) -> str:
             item.priority.value, item.action.value, item.platform, item.handle, item.link or "", item.reason,
             item.owner or "", item.email_alias or "", item.suggestion or "", " | ".join(item.evidence),
         ]  # fmt: skip
-        writer.writerow([spreadsheet_cell(printable(cell)) for cell in cells])
+        writer.writerow([spreadsheet_cell(cell) for cell in cells])
     return buffer.getvalue()
 
 
@@ -148,7 +154,7 @@ def render_html(report: ScanReport) -> str:
         grid=grid,
         verbs=VERBS,
         verdicts=[v.value for v in Verdict],
-        safe_link=lambda url: url if url and url.startswith(("http://", "https://")) else None,
+        safe_link=_safe_url,
         clean=printable,
         todo_items=list(report.todo),
     )
