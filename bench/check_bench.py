@@ -105,6 +105,7 @@ def main() -> int:
     parser.add_argument("--format", choices=("table", "json"), default="table")
     args = parser.parse_args()
 
+    aio.tune_garbage_collector()  # as the handlecheck program does
     server = subprocess.Popen(
         [
             sys.executable,

@@ -404,6 +404,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_OK
 
 
+def console() -> int:
+    """The `handlecheck` program: `main` in a process of its own, tuned for it."""
+    aio.tune_garbage_collector()
+    return main()
+
+
 def _chosen_platforms(args: argparse.Namespace) -> tuple[Platform, ...]:
     catalogue = merge(
         load_catalogue(args.platforms, nsfw=args.nsfw),

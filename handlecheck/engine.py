@@ -85,15 +85,20 @@ class Checker:
         first), so consecutive requests go to different hosts, and at most a bounded number
         are pending at once (flat memory).
         """
-        ordered = sorted(platforms, key=self._pace, reverse=True)
+        ordered = sorted(platforms, key=self.pace, reverse=True)
         async for result in self.run_pairs((h, p) for h in handles for p in ordered):
             yield result
 
-    def _pace(self, platform: Platform) -> float:
+    def pace(self, platform: Platform) -> float:
         """Seconds per request a platform's host allows: the slowest hosts are the critical
         path of a run, so their requests are started first."""
         policy = platform.rate_limit or self.options.host_policy
         return policy.interval / policy.concurrency
+
+    def slowest_first(self, pairs: Iterable[tuple[str, Platform]]) -> list[tuple[str, Platform]]:
+        """`pairs` with those of the most rate-limited platforms first, otherwise in order:
+        every request a slow host must serve is queued from the start, not found late."""
+        return sorted(pairs, key=lambda pair: self.pace(pair[1]), reverse=True)
 
     async def run_pairs(self, pairs: Iterable[tuple[str, Platform]]) -> AsyncIterator[Result]:
         window = max(4 * self.options.concurrency, 64)

@@ -142,7 +142,7 @@ async def hunt(
     results: list[Result] = []
     owned_seen = 0
     taken: list[Result] = []
-    async for result in checker.run_pairs((candidate.handle, platform) for candidate, platform in pairs):
+    async for result in checker.run_pairs(checker.slowest_first((c.handle, platform) for c, platform in pairs)):
         results.append(result)
         if on_result is not None:
             on_result(result)

@@ -131,7 +131,7 @@ async def scan(
         if on_result is not None:
             on_result(result)
 
-    async for result in checker.run_pairs(pairs):
+    async for result in checker.run_pairs(checker.slowest_first(pairs)):
         gathered.results.append(result)
         keep(result)
     checked = time.monotonic()
