@@ -202,7 +202,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="handlecheck",
         description="Check whether a brand's handle is registered on social platforms.",
-        epilog="Exit codes: 0 done, 2 usage or input error, 3 no platform could be reached, 130 interrupted.",
+        epilog=(
+            "Exit codes: 0 done, 1 a --fail-on policy matched (platforms selfcheck: a rule is broken), "
+            "2 usage or input error, 3 nothing could be reached or the scan is incomplete, 130 interrupted."
+        ),
     )
     parser.add_argument("--version", action="version", version=f"handlecheck {__version__}")
     parser.add_argument("-v", "--verbose", action="store_true", help="log details to stderr")
