@@ -294,7 +294,8 @@ class Checker:
             return Decision(
                 Verdict.UNKNOWN,
                 Reason.PREFETCH_FAILED,
-                f"{label}: prefetch status {response.status} gave no {{{{{exc.name}}}}}",
+                f"{label}: prefetch status {response.status} gave no usable {{{{{exc.name}}}}} "
+                "(absent, empty or with a line break)",
             )
 
 

@@ -73,6 +73,27 @@ JSON_ENTRY = """
           matchers: [{type: json, path: message, equals: "Not Found"}]
 """
 
+SIGNUP_ENTRY = """
+- id: $id
+  name: $id
+  priority: high
+  urls: {profile: "$base/{{handle}}"}
+  checks:
+    - prefetch:
+        request: {url: "$base/signup"}
+        extract: [{type: regex, name: csrf, regex: 'name="csrf" value="([^"]+)"'}]
+      request:
+        method: POST
+        url: "$base/signup/check"
+        headers: {X-CSRF-Token: "{{csrf}}"}
+        form: {username: "{{handle}}"}
+      outcomes:
+        - verdict: available
+          matchers: [{type: json, path: available, equals: true}]
+        - verdict: taken
+          matchers: [{type: json, path: available, equals: false}]
+"""
+
 
 @dataclass(frozen=True)
 class Fault:
@@ -107,6 +128,8 @@ FAULTS: dict[str, Fault] = {
     "maintenance_503": Fault(frozenset({Reason.SERVER_ERROR})),
     "challenge": Fault(frozenset({Reason.CHALLENGE})),
     "login_wall": Fault(frozenset({Reason.LOGIN_WALL})),
+    "csrf_header_injection": Fault(frozenset({Reason.PREFETCH_FAILED, Reason.UNSAFE_REQUEST}), SIGNUP_ENTRY),
+    "csrf_bomb": Fault(frozenset({Reason.PREFETCH_FAILED}), SIGNUP_ENTRY),
 }
 
 
@@ -153,6 +176,11 @@ async def hostile_world(sim: Simulator, platform_file: PlatformFile, gzip_bomb: 
         "challenge": behave.challenge_page(),
         "login_wall": behave.login_redirect(),
         "control": behave.profiles(TAKEN),
+        # A sign-up form whose token would smuggle a header in, and one that is a bomb.
+        "csrf_header_injection": behave.raw_bytes(
+            b'<form><input name="csrf" value="t1\r\nX-Evil: 1\r\n\r\nGET /steal HTTP/1.1"></form>'
+        ),
+        "csrf_bomb": behave.compressed(gzip_bomb, "gzip"),
     }
     raw: dict[str, Callable[[], behave.RawHandler]] = {
         "half_closed": behave.half_closed,
