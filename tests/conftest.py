@@ -77,3 +77,36 @@ PROFILE_ENTRY = Template(
 def profile_entry(platform_id: str, base: str, *, extra: str = "") -> str:
     """A typical profile-page platform: 200 showing @handle is taken, 404 is available."""
     return PROFILE_ENTRY.substitute(id=platform_id, base=base, extra=extra).replace("$", "$$")
+
+
+SIGNUP_ENTRY = Template(
+    """
+    - id: $id
+      name: $id
+      $extra
+      checks:
+        - name: signup-api
+          prefetch:
+            request: {url: "$base/signup"}
+            extract: [{type: regex, name: csrf, regex: 'name="csrf" value="([^"]+)"'}]
+          request:
+            method: POST
+            url: "$base/signup/check"
+            headers: {X-CSRF-Token: "{{csrf}}"}
+            form: {username: "{{handle}}"}
+          outcomes:
+            - verdict: available
+              matchers: [{type: json, path: available, equals: true}]
+            - verdict: reserved
+              matchers: [{type: json, path: reason, equals: reserved}]
+            - verdict: taken
+              matchers: [{type: json, path: reason, equals: taken}]
+    """
+)
+
+
+def signup_entry(platform_id: str, base: str, *, extra: str = "") -> str:
+    """A sign-up form: GET /signup hands out a CSRF token that POST /signup/check needs
+    (see `simulator.csrf_signup`)."""
+    entry = SIGNUP_ENTRY.substitute(id=platform_id, base=base, extra=extra)
+    return textwrap.dedent(entry).replace("$", "$$")

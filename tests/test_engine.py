@@ -15,7 +15,7 @@ import handlecheck
 from handlecheck import HttpOptions, Reason, Result, Verdict
 from handlecheck.registry import load_platforms
 from tests import simulator as behave
-from tests.conftest import PlatformFile, profile_entry
+from tests.conftest import PlatformFile, profile_entry, signup_entry
 from tests.simulator import Simulator
 
 
@@ -110,32 +110,9 @@ async def test_malformed_json_is_unknown(sim: Simulator, platform_file: Platform
     assert (result.verdict, result.reason) == (Verdict.UNKNOWN, Reason.UNEXPECTED_RESPONSE)
 
 
-SIGNUP = """
-- id: signup
-  name: Signup
-  checks:
-    - name: signup-api
-      prefetch:
-        request: {url: "$base/signup"}
-        extract: [{type: regex, name: csrf, regex: 'name="csrf" value="([^"]+)"'}]
-      request:
-        method: POST
-        url: "$base/signup/check"
-        headers: {X-CSRF-Token: "{{csrf}}"}
-        form: {username: "{{handle}}"}
-      outcomes:
-        - verdict: available
-          matchers: [{type: json, path: available, equals: true}]
-        - verdict: reserved
-          matchers: [{type: json, path: reason, equals: reserved}]
-        - verdict: taken
-          matchers: [{type: json, path: reason, equals: taken}]
-"""
-
-
 async def test_signup_endpoint_behind_csrf_token(sim: Simulator, platform_file: PlatformFile, fast):
     site = await sim.site(behave.csrf_signup(taken={"acme"}, reserved={"admin"}))
-    results = await run(platform_file(SIGNUP, base=site.base), ["acme", "admin", "freename"], fast)
+    results = await run(platform_file(signup_entry("signup", site.base)), ["acme", "admin", "freename"], fast)
     assert results["acme", "signup"].verdict is Verdict.TAKEN
     assert results["admin", "signup"].verdict is Verdict.RESERVED
     assert results["freename", "signup"].verdict is Verdict.AVAILABLE
@@ -146,14 +123,14 @@ async def test_signup_endpoint_behind_csrf_token(sim: Simulator, platform_file: 
 async def test_missing_token_is_prefetch_failed_and_next_check_runs(sim: Simulator, platform_file: PlatformFile, fast):
     broken = await sim.site(behave.always(200, "<html>no token here</html>"))
     fallback = await sim.site(behave.profiles({"acme"}))
-    entry = SIGNUP.replace("id: signup", "id: fallback") + "\n" + textwrap_checks(fallback.base)
-    result = (await run(platform_file(entry, base=broken.base), ["acme"], fast))["acme", "fallback"]
+    entry = signup_entry("fallback", broken.base) + textwrap_checks(fallback.base)
+    result = (await run(platform_file(entry), ["acme"], fast))["acme", "fallback"]
     assert result.verdict is Verdict.TAKEN
     assert broken.methods["POST"] == 0
 
 
 def textwrap_checks(base: str) -> str:
-    """A second check (profile page) appended to the SIGNUP entry's check list."""
+    """A second check (profile page) appended to a `signup_entry`'s check list."""
     return f"""    - request: {{url: "{base}/{{{{handle}}}}"}}
       outcomes:
         - verdict: taken

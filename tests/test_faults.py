@@ -31,7 +31,7 @@ from handlecheck.registry import load_platforms
 from handlecheck.report.scan import render_csv, render_html, render_json, render_markdown, render_table
 from handlecheck.scanner import ScanReport, scan
 from tests import simulator as behave
-from tests.conftest import PlatformFile
+from tests.conftest import PlatformFile, profile_entry, signup_entry
 from tests.simulator import Simulator
 
 OPTIONS = HttpOptions(
@@ -44,21 +44,6 @@ MEMORY_CEILING = 40 * 2**20
 BRAND = "Acme"
 TAKEN = ("acme", "acmehq")
 
-ENTRY = """
-- id: $id
-  name: $id
-  priority: high
-  urls: {profile: "$base/{{handle}}"}
-  handle: {pattern: "^[a-z0-9_]{2,30}$$"}
-  checks:
-    - request: {url: "$base/{{handle}}"}
-      outcomes:
-        - verdict: taken
-          matchers-condition: and
-          matchers: [{type: status, status: [200]}, {type: word, words: ["@{{handle}}"]}]
-        - verdict: available
-          matchers: [{type: status, status: [404]}]
-"""
 JSON_ENTRY = """
 - id: $id
   name: $id
@@ -73,34 +58,26 @@ JSON_ENTRY = """
           matchers: [{type: json, path: message, equals: "Not Found"}]
 """
 
-SIGNUP_ENTRY = """
-- id: $id
-  name: $id
-  priority: high
-  urls: {profile: "$base/{{handle}}"}
-  checks:
-    - prefetch:
-        request: {url: "$base/signup"}
-        extract: [{type: regex, name: csrf, regex: 'name="csrf" value="([^"]+)"'}]
-      request:
-        method: POST
-        url: "$base/signup/check"
-        headers: {X-CSRF-Token: "{{csrf}}"}
-        form: {username: "{{handle}}"}
-      outcomes:
-        - verdict: available
-          matchers: [{type: json, path: available, equals: true}]
-        - verdict: taken
-          matchers: [{type: json, path: available, equals: false}]
-"""
+
+def profile_page(platform_id: str, base: str) -> str:
+    return profile_entry(platform_id, base, extra="priority: high")
+
+
+def json_api(platform_id: str, base: str) -> str:
+    return JSON_ENTRY.replace("$id", platform_id).replace("$base", base)
+
+
+def signup_form(platform_id: str, base: str) -> str:
+    return signup_entry(platform_id, base, extra="priority: high")
 
 
 @dataclass(frozen=True)
 class Fault:
-    """A misbehaving platform and the reasons an honest `unknown` may give for it."""
+    """A misbehaving platform, the reasons an honest `unknown` may give for it, and the kind
+    of platform entry that asks it."""
 
     reasons: frozenset[Reason]
-    entry: str = ENTRY
+    entry: Callable[[str, str], str] = profile_page
 
 
 FAULTS: dict[str, Fault] = {
@@ -119,7 +96,7 @@ FAULTS: dict[str, Fault] = {
     "redirect_javascript": Fault(frozenset({Reason.UNEXPECTED_RESPONSE})),
     "invalid_utf8": Fault(frozenset({Reason.UNEXPECTED_RESPONSE})),
     "unknown_charset": Fault(frozenset({Reason.UNEXPECTED_RESPONSE})),
-    "malformed_json": Fault(frozenset({Reason.UNEXPECTED_RESPONSE}), JSON_ENTRY),
+    "malformed_json": Fault(frozenset({Reason.UNEXPECTED_RESPONSE}), json_api),
     "untrusted_tls": Fault(frozenset({Reason.TLS})),
     "storm_429_seconds": Fault(frozenset({Reason.RATE_LIMITED})),
     "storm_429_date": Fault(frozenset({Reason.RATE_LIMITED})),
@@ -128,8 +105,8 @@ FAULTS: dict[str, Fault] = {
     "maintenance_503": Fault(frozenset({Reason.SERVER_ERROR})),
     "challenge": Fault(frozenset({Reason.CHALLENGE})),
     "login_wall": Fault(frozenset({Reason.LOGIN_WALL})),
-    "csrf_header_injection": Fault(frozenset({Reason.PREFETCH_FAILED, Reason.UNSAFE_REQUEST}), SIGNUP_ENTRY),
-    "csrf_bomb": Fault(frozenset({Reason.PREFETCH_FAILED}), SIGNUP_ENTRY),
+    "csrf_header_injection": Fault(frozenset({Reason.PREFETCH_FAILED, Reason.UNSAFE_REQUEST}), signup_form),
+    "csrf_bomb": Fault(frozenset({Reason.PREFETCH_FAILED}), signup_form),
 }
 
 
@@ -202,7 +179,7 @@ async def hostile_world(sim: Simulator, platform_file: PlatformFile, gzip_bomb: 
 
 def _entry(platform_id: str, base: str) -> str:
     fault = FAULTS.get(platform_id, Fault(frozenset()))
-    return fault.entry.replace("$id", platform_id).replace("$base", base)
+    return fault.entry(platform_id, base)
 
 
 async def timed_scan(path: Path) -> tuple[ScanReport, list[Result], int]:
