@@ -954,18 +954,27 @@ def cmd_platforms_list(args: argparse.Namespace) -> int:
             "priority": p.priority.value,
             "verified": p.verified,
             "profile": p.urls.profile,
+            "credentials": ", ".join(f"{env} ({'set' if os.environ.get(env) else 'not set'})" for _, env in p.secrets),
         }
         for p in platforms
     ]
     if args.format == "json":
-        print(json.dumps([{**row, "tags": list(p.tags)} for row, p in zip(rows, platforms, strict=True)], indent=2))
+        documents = [
+            {**row, "tags": list(p.tags), "credentials": {env: bool(os.environ.get(env)) for _, env in p.secrets}}
+            for row, p in zip(rows, platforms, strict=True)
+        ]
+        print(json.dumps(documents, indent=2))
     elif args.format == "csv":
         writer = csv.DictWriter(sys.stdout, fieldnames=list(rows[0]), lineterminator="\n")
         writer.writeheader()
         writer.writerows({k: spreadsheet_cell(str(v)) for k, v in row.items()} for row in rows)
     else:
-        table = [[r["id"], r["name"], r["tags"], r["priority"], "yes" if r["verified"] else "no"] for r in rows]
-        print(tabulate(table, headers=["id", "name", "tags", "priority", "verified"], tablefmt="simple"))
+        table = [
+            [r["id"], r["name"], r["tags"], r["priority"], "yes" if r["verified"] else "no", r["credentials"]]
+            for r in rows
+        ]
+        headers = ["id", "name", "tags", "priority", "verified", "credentials (environment)"]
+        print(tabulate(table, headers=headers, tablefmt="simple"))
         print(f"\n{len(platforms)} platforms")
     return EXIT_OK
 

@@ -140,3 +140,14 @@ def test_a_credential_cannot_be_put_where_it_would_show(old: str, new: str, mess
     with pytest.raises(ConfigError) as caught:
         parse_platforms(ENTRY_TEXT.replace(old, new, 1), source="birdsite.yaml")
     assert message in str(caught.value) and str(caught.value).startswith("birdsite.yaml:")
+
+
+def test_platforms_list_names_the_variables_and_whether_they_are_set(birdsite, capsys, monkeypatch):
+    path, _ = birdsite
+    monkeypatch.delenv(ENV, raising=False)
+    assert main(["platforms", "list", "--platforms", str(path)]) == 0
+    assert f"{ENV} (not set)" in capsys.readouterr().out
+    monkeypatch.setenv(ENV, SECRET)
+    assert main(["platforms", "list", "--platforms", str(path), "--format", "json"]) == 0
+    out = capsys.readouterr().out
+    assert '"HC_TEST_BIRDSITE_BEARER": true' in out and SECRET not in out
