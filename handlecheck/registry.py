@@ -51,7 +51,7 @@ from .models import (
 )
 from .patterns import compile_pattern
 from .report.text import printable
-from .rules import MissingVariable, UnsafeValue, render_url, template_variables
+from .rules import MissingVariable, UnsafeValue, render_url, request_variables, template_variables
 from .yamlio import YamlPath, line_of, load_yaml
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
@@ -355,14 +355,7 @@ class _Builder:
         for name, value in headers:
             if _HEADER_BREAK.search(name) or _HEADER_BREAK.search(value):
                 raise self.fail("header carries a line break", (*path, "headers", name))
-        texts = [value for _, value in headers] + list(raw.get("form", {}).values())
-        texts += [raw["body"]] if "body" in raw else []
-        texts += [json.dumps(raw["json"])] if "json" in raw else []
-        for text in texts:
-            unknown = template_variables(text) - allowed - (secrets or set())
-            if unknown:
-                raise self.fail(f"unknown variable {{{{{sorted(unknown)[0]}}}}}", path)
-        return RequestSpec(
+        spec = RequestSpec(
             url=raw["url"],
             method=raw.get("method", "GET"),
             headers=headers,
@@ -371,6 +364,10 @@ class _Builder:
             form=tuple(raw.get("form", {}).items()),
             redirects=raw.get("redirects", True),
         )
+        unknown = request_variables(spec) - allowed - (secrets or set())
+        if unknown:
+            raise self.fail(f"unknown variable {{{{{sorted(unknown)[0]}}}}}", path)
+        return spec
 
     def check(self, raw: dict[str, Any], secrets: set[str], path: YamlPath) -> Check:
         prefetch = None
