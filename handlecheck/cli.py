@@ -1,7 +1,7 @@
 """The command line: the only module that prints or chooses an exit code.
 
-Exit codes: 0 done, 1 a check failed its policy (selfcheck: a broken rule), 2 usage or input
-error, 3 nothing could be reached, 130 interrupted.
+Exit codes: 0 done, 1 a --fail-on policy matched (selfcheck: a broken rule), 2 usage or input
+error, 3 nothing could be reached or the scan is incomplete, 130 interrupted.
 """
 
 from __future__ import annotations

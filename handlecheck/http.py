@@ -257,6 +257,8 @@ class HttpClient:
     async def _attempt(self, request: HttpRequest, limiter: HostLimiter) -> HttpResponse:
         if self._session is None:
             raise RuntimeError("HttpClient used outside 'async with'")
+        # Asked before waiting for a slot (no wait for nothing) and again once it is ours (the
+        # host may have been closed while this request waited).
         if refusal := limiter.refusal():
             raise refusal
         async with limiter, self._global:
