@@ -2,9 +2,15 @@
 
 The order in which a response is judged is the product's core promise:
 
-1. 429, 5xx, a challenge page or a redirect to a login page is `unknown`, whatever the
-   platform file says: such a response carries no evidence about the handle.
-2. The check's outcomes, in order; the first whose matchers hold decides.
+1. 429, 5xx or a challenge page (Cloudflare, captcha, DDoS-Guard, PerimeterX, DataDome) is
+   `unknown`, whatever the platform file says: such a response carries no evidence about the
+   handle, and a rule that matched it would only be matching the anti-bot page.
+2. The check's outcomes, in order; the first whose matchers hold decides. When the response
+   is a redirect to a sign-in page, only an outcome that names that redirect explicitly (a
+   held `header` matcher on `Location`, or a held `url` matcher with words or a regex) may
+   decide: the platform's file then says what the redirect means, and `platforms selfcheck`
+   proves it with the canaries (a login wall for everyone fails the `known.taken` canary).
+   Any other outcome would be judging the sign-in page, not the handle.
 3. Nothing held: `unknown`, with the likeliest reason (login wall, blocked, truncated body,
    or `unexpected_response`).
 """
@@ -379,6 +385,20 @@ def login_wall_signal(response: HttpResponse) -> str | None:
     return None
 
 
+def names_redirect(matcher: Matcher) -> bool:
+    """Whether a matcher speaks about where a response redirects: a positive `header` matcher
+    on Location, or a positive test of the final URL (a `url` matcher, or a word or regex
+    matcher on `part: url`) with a word or regex naming the target."""
+    if matcher.negative:
+        return False
+    if matcher.type is MatcherType.HEADER:
+        return (matcher.header or "").casefold() == "location"
+    on_url = matcher.type is MatcherType.URL or (
+        matcher.type in (MatcherType.WORD, MatcherType.REGEX) and matcher.part is Part.URL
+    )
+    return on_url and bool(matcher.words or matcher.regexes)
+
+
 def decide(check: Check, response: HttpResponse, variables: Mapping[str, str], label: str) -> Decision:
     """Judge one response against one check."""
     view = ResponseView(response)
@@ -391,21 +411,23 @@ def decide(check: Check, response: HttpResponse, variables: Mapping[str, str], l
     if challenge:
         return Decision(Verdict.UNKNOWN, Reason.CHALLENGE, f"{label}: {challenge} (status {status})")
     login = login_wall_signal(response)
-    if login:
-        return Decision(Verdict.UNKNOWN, Reason.LOGIN_WALL, f"{label}: {login}")
     for outcome in check.outcomes:
         held = [m for m in outcome.matchers if matcher_holds(m, view, variables)]
-        if outcome.condition is Condition.AND:
-            holds = len(held) == len(outcome.matchers)
-            shown = held
-        else:
-            holds = bool(held)
-            shown = held[:1]
-        if holds:
-            evidence = f"{label}: " + " and ".join(describe(m) for m in shown)
-            if outcome.verdict is Verdict.UNKNOWN:
-                return Decision(Verdict.UNKNOWN, outcome.reason or Reason.UNEXPECTED_RESPONSE, evidence)
-            return Decision(outcome.verdict, None, evidence)
+        every = outcome.condition is Condition.AND
+        if not (len(held) == len(outcome.matchers) if every else held):
+            continue
+        if login:
+            explicit = [m for m in held if names_redirect(m)]
+            if not explicit:
+                continue  # this outcome would be judging the sign-in page
+            held = held if every else explicit
+        shown = held if every else held[:1]
+        evidence = f"{label}: " + " and ".join(describe(m) for m in shown)
+        if outcome.verdict is Verdict.UNKNOWN:
+            return Decision(Verdict.UNKNOWN, outcome.reason or Reason.UNEXPECTED_RESPONSE, evidence)
+        return Decision(outcome.verdict, None, evidence)
+    if login:
+        return Decision(Verdict.UNKNOWN, Reason.LOGIN_WALL, f"{label}: {login}")
     if status in (401, 407):
         return Decision(Verdict.UNKNOWN, Reason.LOGIN_WALL, f"{label}: status {status}")
     if status == 403:

@@ -10,6 +10,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from aiohttp import web
 
 import handlecheck
 from handlecheck import HttpOptions, Reason, Result, Verdict
@@ -75,6 +76,91 @@ async def test_redirect_to_login_page_is_unknown(sim: Simulator, platform_file: 
     result = (await run(platform_file(entry, base=site.base), ["acme"], fast))["acme", "walled"]
     assert (result.verdict, result.reason) == (Verdict.UNKNOWN, Reason.LOGIN_WALL)
     assert "/accounts/login" in result.evidence
+
+
+def redirect_or_profile(taken: set[str], location: str) -> behave.Handler:
+    """A profile page for a taken name; every other name is sent to `location` (which answers 200)."""
+    target = location.split("?", 1)[0]
+
+    async def handle(request: web.Request) -> web.StreamResponse:
+        name = request.path.rstrip("/").rsplit("/", 1)[-1]
+        if request.path == target:
+            return web.Response(text="<html><form>Log in</form></html>", content_type="text/html")
+        if name in taken:
+            return web.Response(text=f"<html><h1>@{name}</h1></html>", content_type="text/html")
+        raise web.HTTPFound(location.replace("{name}", name))
+
+    return handle
+
+
+REDIRECT_NAMED_BY_HEADER = """
+- id: named
+  name: Named
+  known: {taken: [acme]}
+  checks:
+    - request: {url: "$base/u/{{handle}}", redirects: false}
+      outcomes:
+        - verdict: available
+          matchers-condition: and
+          matchers: [{type: status, status: [302]}, {type: header, name: Location, words: ["/login?next="]}]
+        - verdict: taken
+          matchers: [{type: status, status: [200]}]
+"""
+
+REDIRECT_NAMED_BY_URL = """
+- id: named
+  name: Named
+  known: {taken: [acme]}
+  checks:
+    - request: {url: "$base/u/{{handle}}"}
+      outcomes:
+        - verdict: available
+          matchers: [{type: url, words: ["/login?next=/u/{{handle}}"]}]
+        - verdict: taken
+          matchers-condition: and
+          matchers: [{type: status, status: [200]}, {type: word, words: ["@{{handle}}"]}]
+"""
+
+
+@pytest.mark.parametrize("entry", [REDIRECT_NAMED_BY_HEADER, REDIRECT_NAMED_BY_URL], ids=["header", "url"])
+async def test_a_rule_that_names_the_sign_in_redirect_decides(
+    sim: Simulator, platform_file: PlatformFile, fast, entry: str
+):
+    site = await sim.site(redirect_or_profile({"acme"}, "/login?next=/u/{name}"))
+    results = await run(platform_file(entry, base=site.base), ["acme", "freename"], fast)
+    assert results["acme", "named"].verdict is Verdict.TAKEN
+    free = results["freename", "named"]
+    assert (free.verdict, free.reason) == (Verdict.AVAILABLE, None)
+    assert "/login?next=" in free.evidence
+
+
+async def test_a_rule_that_does_not_name_the_sign_in_redirect_is_overruled(
+    sim: Simulator, platform_file: PlatformFile, fast
+):
+    site = await sim.site(redirect_or_profile({"acme"}, "/login?next=/u/{name}"))
+    # "any 3xx is available" says nothing about where the redirect goes: the login guard wins.
+    entry = REDIRECT_NAMED_BY_HEADER.replace(', {type: header, name: Location, words: ["/login?next="]}', "")
+    results = await run(platform_file(entry, base=site.base), ["acme", "freename"], fast)
+    assert results["acme", "named"].verdict is Verdict.TAKEN
+    free = results["freename", "named"]
+    assert (free.verdict, free.reason) == (Verdict.UNKNOWN, Reason.LOGIN_WALL)
+
+
+async def test_a_challenge_page_is_never_evidence_even_when_a_rule_names_it(
+    sim: Simulator, platform_file: PlatformFile, fast
+):
+    site = await sim.site(behave.challenge_page())
+    entry = """
+    - id: named
+      name: Named
+      checks:
+        - request: {url: "$base/u/{{handle}}"}
+          outcomes:
+            - verdict: available
+              matchers: [{type: word, words: ["Just a moment"]}, {type: url, words: ["/u/"]}]
+    """
+    result = (await run(platform_file(entry, base=site.base), ["acme"], fast))["acme", "named"]
+    assert (result.verdict, result.reason) == (Verdict.UNKNOWN, Reason.CHALLENGE)
 
 
 JSON_API = """

@@ -58,6 +58,7 @@ async def test_sherlock_semantics(sim: Simulator, tmp_path: Path):
                 "/code/walled": (403, "forbidden"),
                 "/redir/alice": (200, "profile"),
                 "/redir/ghost": (302, "", {"Location": "/home"}),
+                "/redir/walled": (302, "", {"Location": "/login?next=/redir/walled"}),
             }
         )
     )
@@ -87,6 +88,8 @@ async def test_sherlock_semantics(sim: Simulator, tmp_path: Path):
     assert (got["walled", "codes"].verdict, got["walled", "codes"].reason) == (Verdict.UNKNOWN, Reason.BLOCKED)
     assert got["alice", "redirects"].verdict is Verdict.TAKEN
     assert got["ghost", "redirects"].verdict is Verdict.AVAILABLE, "a redirect is not followed, and means missing"
+    walled = got["walled", "redirects"]
+    assert (walled.verdict, walled.reason) == (Verdict.AVAILABLE, None), "the rule names redirects: it decides"
     assert not any(p == "adult" for _, p in got)
     with_nsfw = await verdicts(tmp_path, document, ["alice"], nsfw=True)
     assert ("alice", "adult") in with_nsfw
@@ -210,6 +213,8 @@ async def test_maigret_semantics(sim: Simulator, tmp_path: Path):
                 "/members/alice": (200, "member page"),
                 "/members/ghost": (404, "no"),
                 "/members/denied": (403, "no"),
+                "/r/alice": (200, "profile of alice"),
+                "/r/ghost": (302, "", {"Location": "/signin?return_to=/r/ghost"}),
             }
         )
     )
@@ -231,6 +236,8 @@ async def test_maigret_semantics(sim: Simulator, tmp_path: Path):
                           "errors": {"Too many requests": "Rate limit"}},
             "Members": {"checkType": "status_code", "url": f"{site.base}/members/{{username}}",
                         "usernameClaimed": "alice", "usernameUnclaimed": "ghost", "tags": ["social"]},
+            "Redirects": {"checkType": "response_url", "url": f"{site.base}/r/{{username}}",
+                          "usernameClaimed": "alice", "usernameUnclaimed": "ghost"},
             "Gone": {"disabled": True, "checkType": "status_code", "url": f"{site.base}/x/{{username}}",
                      "usernameClaimed": "a", "usernameUnclaimed": "b"},
             "ById": {"type": "steam_id", "checkType": "status_code", "url": f"{site.base}/x/{{username}}",
@@ -245,6 +252,9 @@ async def test_maigret_semantics(sim: Simulator, tmp_path: Path):
     assert got["alice", "members"].verdict is Verdict.TAKEN
     assert got["ghost", "members"].verdict is Verdict.AVAILABLE
     assert (got["denied", "members"].verdict, got["denied", "members"].reason) == (Verdict.UNKNOWN, Reason.BLOCKED)
+    assert got["alice", "redirects"].verdict is Verdict.TAKEN
+    walled = got["ghost", "redirects"]
+    assert (walled.verdict, walled.reason) == (Verdict.AVAILABLE, None), "a response_url rule names the redirect"
     path = tmp_path / "maigret.json"
     path.write_text(json.dumps(document))
     catalogue = load_catalogue(path)

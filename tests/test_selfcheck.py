@@ -115,3 +115,26 @@ def test_control_name_fits_the_rule() -> None:
         assert name is not None and name.isupper() and 4 <= len(name) <= 6
     impossible = Platform(id="i", name="I", checks=(), handle=HandleRule(r"^$"), known=Known(available=("x",)))
     assert control_name(impossible, rng) is None
+
+
+async def test_a_login_wall_for_everyone_fails_the_canary(sim: Simulator, platform_file: PlatformFile):
+    """A rule may say "a redirect to the sign-in page means available"; the canary proves it:
+    when the platform walls every name, the known-taken canary reads as available."""
+    walled = await sim.site(behave.login_redirect())
+    entry = """
+    - id: walled
+      name: walled
+      handle: {pattern: "^[a-z0-9_]{3,20}$$"}
+      known: {taken: [canary]}
+      checks:
+        - request: {url: "$base/{{handle}}", redirects: false}
+          outcomes:
+            - verdict: available
+              matchers: [{type: header, name: Location, words: ["/accounts/login/"]}]
+            - verdict: taken
+              matchers: [{type: status, status: [200]}]
+    """
+    path = platform_file(entry, base=walled.base)
+    reports = [r async for r in selfcheck(load_platforms(path), HttpOptions(timeout=2, retries=0), seed=3)]
+    assert [r.health for r in reports] == [Health.BROKEN]
+    assert "canary 'canary' reads as available" in reports[0].detail

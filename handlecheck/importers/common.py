@@ -15,6 +15,9 @@ SUCCESS = ["200-299"]
 # "Not 2xx" in the databases' sense, less what says nothing about the handle: 401/403/407 (a
 # wall), 429 (rate limit); 5xx and challenge pages are turned into `unknown` by the rules anyway.
 NOT_SUCCESS: list[int | str] = ["300-399", 400, 402, "404-406", "408-428", "430-499"]
+# "The answer is a redirect": says explicitly what a redirect means, so that the engine's
+# sign-in guard lets the database's rule decide (see handlecheck.rules).
+REDIRECTED: dict[str, str] = {"type": "header", "name": "Location"}
 NSFW_TAGS = frozenset({"nsfw", "porn", "adult", "xxx", "erotic", "sex"})
 _SLUG = re.compile(r"[^a-z0-9_.-]+")
 _TAG = re.compile(r"[^a-z0-9_-]+")

@@ -6,7 +6,7 @@ A site may name an `engine` whose `site` template supplies its defaults. Maigret
   (or none are listed); otherwise available;
 - status_code: claimed on 2xx, otherwise available;
 - response_url: redirects are not followed; claimed on 2xx with a presence marker, otherwise
-  available.
+  available (a redirect is named explicitly, as in the Sherlock importer).
 `url` and `urlProbe` take `{urlMain}`, `{urlSubpath}` and `{username}`; `requestMethod`,
 `requestHeadOnly`, `requestPayload`, `headers` shape the request; `regexCheck` decides
 validity; `usernameClaimed`/`usernameUnclaimed` are the canaries. Disabled sites, sites that
@@ -22,6 +22,7 @@ from ..models import Skipped
 from .common import (
     NOT_SUCCESS,
     NSFW_TAGS,
+    REDIRECTED,
     SUCCESS,
     Ids,
     Imported,
@@ -160,7 +161,7 @@ def _decision(kind: str, site: dict[str, Any]) -> list[dict[str, Any]]:
         missing = [{"type": "status", "status": NOT_SUCCESS}]
     elif kind == "response_url":
         taken = [{"type": "status", "status": SUCCESS}] + ([{"type": "word", "words": presence}] if presence else [])
-        missing = [{"type": "status", "status": NOT_SUCCESS}]
+        missing = [{"type": "status", "status": NOT_SUCCESS}, REDIRECTED]
         missing += [{"type": "word", "words": presence, "negative": True}] if presence else []
     else:
         raise Unusable(f"unknown checkType {kind!r}")

@@ -4,7 +4,9 @@ Sherlock's rules (errorType may be one type or a list; the first that says "avai
 - message: available when any `errorMsg` is in the body; claimed when none is and the status
   is 2xx; anything else is unknown.
 - status_code: available when the status is in `errorCode`, or is not 2xx; else claimed.
-- response_url: redirects are not followed; claimed on 2xx, available otherwise.
+- response_url: redirects are not followed; claimed on 2xx, available otherwise. A redirect
+  is named explicitly (a Location header matcher), so that a redirect to a sign-in page, which
+  is how many such sites answer a missing name, counts as the site's rule says.
 The request goes to `urlProbe` (else `url`) with `request_method`, `request_payload` (JSON)
 and `headers`; `regexCheck` decides validity; `isNSFW` entries are skipped unless asked for.
 Not 2xx here leaves out 401/403/407/429, which prove nothing about the name.
@@ -17,6 +19,7 @@ from typing import Any
 from ..models import Skipped
 from .common import (
     NOT_SUCCESS,
+    REDIRECTED,
     SUCCESS,
     Ids,
     Imported,
@@ -73,6 +76,8 @@ def _site(name: str, site: Any, ids: Ids, nsfw: bool) -> dict[str, Any] | Skippe
         missing.append({"type": "status", "status": status_list(site["errorCode"], "errorCode")})
     if "status_code" in kinds or "response_url" in kinds:
         missing.append({"type": "status", "status": NOT_SUCCESS})
+    if "response_url" in kinds:
+        missing.append(REDIRECTED)
     outcomes = [
         {"verdict": "available", "matchers": missing},
         {"verdict": "taken", "matchers-condition": "and", "matchers": taken},
