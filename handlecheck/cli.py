@@ -154,7 +154,7 @@ def _add_http(parser: argparse.ArgumentParser) -> None:
         "--retries",
         type=_non_negative_int,
         default=defaults.retries,
-        help="retries after a network error, 429 or 5xx (default %(default)s)",
+        help="retries after a network error or 5xx; a 429 waits its turn instead (default %(default)s)",
     )
     group.add_argument(
         "--max-retry-after",
@@ -162,6 +162,14 @@ def _add_http(parser: argparse.ArgumentParser) -> None:
         default=defaults.max_retry_after,
         metavar="SECONDS",
         help="longest Retry-After honoured; a longer one ends the check as rate_limited (default %(default)s)",
+    )
+    group.add_argument(
+        "--rate-limit-budget",
+        type=_seconds,
+        default=defaults.rate_limit_budget,
+        metavar="SECONDS",
+        help="how long a host that answers 429 may slow the run down before its checks end rate_limited "
+        "(default %(default)s)",
     )
     group.add_argument(
         "--max-body",
@@ -437,6 +445,7 @@ def _http_options(args: argparse.Namespace) -> HttpOptions:
         timeout=args.timeout,
         retries=args.retries,
         max_retry_after=args.max_retry_after,
+        rate_limit_budget=args.rate_limit_budget,
         max_body_bytes=args.max_body,
         max_redirects=args.max_redirects,
         proxy=args.proxy,
@@ -507,13 +516,13 @@ def cmd_check(args: argparse.Namespace) -> int:
         )
         return EXIT_INTERRUPTED
     if unreachable:
-        reasons = ", ".join(f"{n} {r}" for r, n in summary.unknown_reasons.items())
-        print(
-            f"handlecheck: error: no platform could be reached ({reasons}); check the network or --proxy",
-            file=sys.stderr,
-        )
+        _say_unreachable(summary.unreachable_cause)
         return EXIT_UNREACHABLE
     return EXIT_OK
+
+
+def _say_unreachable(cause: str) -> None:
+    print(f"handlecheck: error: no platform could be reached ({cause}); check the network or --proxy", file=sys.stderr)
 
 
 async def _collect(
@@ -640,7 +649,7 @@ def _hunt(
             owned_note = f"; {report.owned_seen} owned accounts not flagged" if report.owned_seen else ""
             out.write(f"{len(report.results)} lookalike checks ({depth.value}): {found}{owned_note}\n")
     if summary.unreachable:
-        print("handlecheck: error: no platform could be reached; check the network or --proxy", file=sys.stderr)
+        _say_unreachable(summary.unreachable_cause)
         return EXIT_UNREACHABLE
     return EXIT_OK
 
@@ -728,8 +737,8 @@ def cmd_scan(args: argparse.Namespace) -> int:
             print(f"handlecheck: fail: {line}", file=sys.stderr)
         if run.violations:
             return EXIT_POLICY
-        if run.unreachable:
-            print("handlecheck: error: no platform could be reached; check the network or --proxy", file=sys.stderr)
+        if run.unreachable is not None:
+            _say_unreachable(run.unreachable)
             return EXIT_UNREACHABLE
         if run.incomplete:  # whatever the policy: an incomplete scan never passes as clean
             names = ", ".join(run.incomplete[:10])
@@ -763,7 +772,7 @@ class _BulkRun:
         self.unfinished: dict[str, tuple[Config, Progress]] = {}
         self.violations: list[str] = []
         self.incomplete: list[str] = []
-        self.unreachable = False
+        self.unreachable: str | None = None  # why nothing answered, in a one-brand run
         self.rows: list[list[object]] = []
         self.junit: list[ScanReport] = []
         self.bulk = out_dir is not None and bool(args.input)
@@ -822,7 +831,9 @@ class _BulkRun:
         if report.incomplete:
             self.incomplete.append(report.brand)
         mine = [r for r in report.results if r.handle == report.handle]
-        self.unreachable = self.unreachable or (not self.bulk and summarise(mine).unreachable)
+        mine_summary = summarise(mine)
+        if not self.bulk and mine_summary.unreachable:
+            self.unreachable = mine_summary.unreachable_cause
         if self.args.baseline and self.args.update_baseline:
             write_baseline(self.args.baseline, snapshot)
         self._write(report)

@@ -287,7 +287,9 @@ class Checker:
         except UnsafeValue as exc:
             return Decision(Verdict.UNKNOWN, Reason.PREFETCH_FAILED, f"{label}: prefetch: {exc}")
         except FetchError as exc:
-            return Decision(Verdict.UNKNOWN, Reason.PREFETCH_FAILED, f"{label}: prefetch: {exc.detail}")
+            # Not reaching the host at all is a network fact, not a broken sign-up form.
+            reason = exc.reason if exc.reason.unreachable else Reason.PREFETCH_FAILED
+            return Decision(Verdict.UNKNOWN, reason, f"{label}: prefetch: {exc.detail}")
         try:
             return extract(check.prefetch.extract, response)
         except MissingVariable as exc:

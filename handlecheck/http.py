@@ -7,16 +7,15 @@ Failures never escape as aiohttp exceptions: `fetch` returns an HttpResponse or 
 from __future__ import annotations
 
 import asyncio
-import email.utils
 import random
 import re
 import ssl
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from functools import lru_cache
 from types import TracebackType
 
 import aiohttp
+from aiohttp.abc import AbstractResolver
 from tenacity import (
     AsyncRetrying,
     RetryCallState,
@@ -26,12 +25,16 @@ from tenacity import (
 from yarl import URL
 
 from .models import HttpRequest, HttpResponse, RateLimit, Reason
+from .politeness import BudgetSpent, HostLimiter, parse_retry_after
+from .reachability import Failure, Reachability
+from .resolver import CachingResolver
 from .rules import PLACEHOLDER
 
 DEFAULT_USER_AGENT = (
     "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/142.0.0.0 Safari/537.36"
 )
 _READ_CHUNK = 64 * 1024
+CONNECT_TIMEOUT = 10.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,10 +48,15 @@ class HttpOptions:
     retries: int = 2
     backoff: float = 0.5
     max_retry_after: float = 60.0
+    rate_limit_budget: float = 60.0
+    """Seconds a host that answers 429 may keep the run waiting before its checks end
+    `rate_limited`."""
     max_body_bytes: int = 2 * 1024 * 1024
     max_redirects: int = 5
     proxy: str | None = None
     user_agent: str = DEFAULT_USER_AGENT
+    resolver: AbstractResolver | None = None
+    """Host name lookups (default: the system's); every lookup is cached for the run."""
 
     @property
     def host_policy(self) -> RateLimit:
@@ -56,95 +64,26 @@ class HttpOptions:
 
 
 class FetchError(Exception):
-    """A request that produced no usable response."""
+    """A request that produced no usable response. `unreached` says how it failed when no
+    server said anything at all (no name, no connection), which is what tells a machine
+    without a network from one dead platform."""
 
-    def __init__(self, reason: Reason, detail: str, *, retryable: bool = False) -> None:
+    def __init__(
+        self, reason: Reason, detail: str, *, retryable: bool = False, unreached: Failure | None = None
+    ) -> None:
         super().__init__(detail)
         self.reason = reason
         self.detail = detail
         self.retryable = retryable
+        self.unreached = unreached
 
 
 class _RetryableStatus(Exception):
-    """A 429 or 5xx answer: worth asking again, and the answer to return if not."""
+    """A 5xx answer: worth asking again, and the answer to return if not."""
 
-    def __init__(self, response: HttpResponse, retry_after: float | None) -> None:
+    def __init__(self, response: HttpResponse) -> None:
         super().__init__(response.status)
         self.response = response
-        self.retry_after = retry_after
-
-
-class HostLimiter:
-    """At most `concurrency` requests in flight to one host, starts at least `interval` apart.
-
-    The policy can be tightened while requests are in flight (a second platform on the same
-    host asks for less); it never loosens.
-    """
-
-    def __init__(self, policy: RateLimit) -> None:
-        self.policy = policy
-        self._in_flight = 0
-        self._changed = asyncio.Condition()
-        self._next_start = 0.0
-        self._closed_until = 0.0
-        self._closed_because: FetchError | None = None
-
-    def tighten(self, policy: RateLimit) -> None:
-        self.policy = RateLimit(
-            min(policy.concurrency, self.policy.concurrency), max(policy.interval, self.policy.interval)
-        )
-
-    async def __aenter__(self) -> None:
-        async with self._changed:
-            await self._changed.wait_for(lambda: self._in_flight < self.policy.concurrency)
-            self._in_flight += 1
-            now = asyncio.get_running_loop().time()
-            start = max(now, self._next_start)
-            self._next_start = start + self.policy.interval
-        try:
-            if start > now:
-                await asyncio.sleep(start - now)
-        except BaseException:
-            await self.__aexit__()
-            raise
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        async with self._changed:
-            self._in_flight -= 1
-            self._changed.notify()
-
-    def pause(self, seconds: float) -> None:
-        """Hold back every later request to this host (the host asked us to, with Retry-After)."""
-        self._next_start = max(self._next_start, asyncio.get_running_loop().time() + seconds)
-
-    def close(self, seconds: float, because: FetchError) -> None:
-        """Send nothing more to this host for `seconds`: it asked for a longer pause than a run
-        waits. Every request meanwhile fails at once with `because`, instead of each one
-        asking again and being told the same."""
-        self._closed_until = max(self._closed_until, asyncio.get_running_loop().time() + seconds)
-        self._closed_because = because
-
-    def refusal(self) -> FetchError | None:
-        """Why this host must not be asked now, if it must not."""
-        if self._closed_because is not None and asyncio.get_running_loop().time() < self._closed_until:
-            return self._closed_because
-        return None
-
-
-def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
-    """Seconds to wait from a Retry-After header (delta-seconds or HTTP date)."""
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
 
 
 @lru_cache(maxsize=4096)
@@ -167,18 +106,24 @@ class HttpClient:
         self._session: aiohttp.ClientSession | None = None
         self._global = asyncio.Semaphore(self.options.concurrency)
         self._limiters: dict[str, HostLimiter] = {}
+        self._resolver = CachingResolver(self.options.resolver)
+        self.reachability = Reachability()
 
     async def __aenter__(self) -> HttpClient:
         options = self.options
         self._session = aiohttp.ClientSession(
-            connector=aiohttp.TCPConnector(limit=options.concurrency, limit_per_host=0, ttl_dns_cache=300),
+            connector=aiohttp.TCPConnector(
+                limit=options.concurrency, limit_per_host=0, resolver=self._resolver, use_dns_cache=False
+            ),
             cookie_jar=aiohttp.CookieJar(unsafe=True),
             headers={
                 "User-Agent": options.user_agent,
                 "Accept": "text/html,application/xhtml+xml,application/json;q=0.9,*/*;q=0.8",
                 "Accept-Language": "en-US,en;q=0.9",
             },
-            timeout=aiohttp.ClientTimeout(total=options.timeout, sock_read=options.timeout),
+            timeout=aiohttp.ClientTimeout(
+                total=options.timeout, sock_read=options.timeout, sock_connect=min(options.timeout, CONNECT_TIMEOUT)
+            ),
             trust_env=False,
         )
         return self
@@ -189,33 +134,24 @@ class HttpClient:
         if self._session is not None:
             await self._session.close()
             self._session = None
+        await self._resolver.close()
 
     def limiter(self, key: str, policy: RateLimit | None) -> HostLimiter:
         """The limiter for a host key; when platforms on one host disagree the stricter wins."""
         wanted = policy or self.options.host_policy
         limiter = self._limiters.get(key)
         if limiter is None:
-            limiter = self._limiters[key] = HostLimiter(wanted)
+            limiter = self._limiters[key] = HostLimiter(wanted, self.options.rate_limit_budget)
         else:
             limiter.tighten(wanted)
         return limiter
 
     def _should_retry(self, exc: BaseException) -> bool:
-        if isinstance(exc, _RetryableStatus):
-            return exc.retry_after is None or exc.retry_after <= self.options.max_retry_after
-        return isinstance(exc, FetchError) and exc.retryable
+        return isinstance(exc, _RetryableStatus) or (isinstance(exc, FetchError) and exc.retryable)
 
     def _wait(self, state: RetryCallState) -> float:
-        exc = state.outcome.exception() if state.outcome else None
-        if isinstance(exc, _RetryableStatus) and exc.retry_after is not None:
-            return min(exc.retry_after, self.options.max_retry_after)
         # The first attempt ran before tenacity started counting: shift the exponent by one.
         return self._backoff(state.attempt_number + 1)
-
-    def _first_wait(self, exc: BaseException) -> float:
-        if isinstance(exc, _RetryableStatus) and exc.retry_after is not None:
-            return min(exc.retry_after, self.options.max_retry_after)
-        return self._backoff(1)
 
     def _backoff(self, attempt: int) -> float:
         """Full-jitter exponential backoff: a random wait up to backoff * 2^attempt, capped."""
@@ -224,21 +160,40 @@ class HttpClient:
     async def fetch(
         self, request: HttpRequest, policy: RateLimit | None = None, *, host: str | None = None
     ) -> HttpResponse:
-        """Send `request` politely, retrying network errors, 429 and 5xx.
+        """Send `request` politely: network errors and 5xx are retried (`retries` times, with
+        backoff); a 429, or a 5xx with Retry-After, slows the host down and the request waits
+        its turn again, without spending a retry, until the host's time budget is spent.
 
         `host` is the politeness key (see `host_key`); by default the request URL's own host.
-        A 429 or 5xx that outlasts the retries is returned (the rules judge it `unknown`);
-        any other failure raises FetchError.
+        A 429 or 5xx that outlasts all that is returned (the rules judge it `unknown`); any
+        other failure raises FetchError.
         """
-        limiter = self.limiter(host or host_key(request.url), policy)
+        key = host or host_key(request.url)
+        limiter = self.limiter(key, policy)
+        while True:
+            response = await self._retrying(request, key, limiter)
+            if not _asks_to_slow_down(response):
+                if response.status < 500:
+                    limiter.answered()
+                return response
+            retry_after = parse_retry_after(response.header("retry-after"))
+            if retry_after is not None and retry_after > self.options.max_retry_after:
+                limiter.close(retry_after, *self._gone_for(response.status, retry_after))
+                return response
+            if limiter.budget_spent():
+                return response
+            limiter.slowed_down(retry_after)
+
+    async def _retrying(self, request: HttpRequest, key: str, limiter: HostLimiter) -> HttpResponse:
+        """One answer to `request`, asking again after a network error or a plain 5xx."""
         try:
-            return await self._attempt(request, limiter)
+            return await self._attempt(request, key, limiter)
         except (_RetryableStatus, FetchError) as first:
             if not self._should_retry(first) or self.options.retries == 0:
                 if isinstance(first, _RetryableStatus):
                     return first.response
                 raise
-            await asyncio.sleep(self._first_wait(first))
+            await asyncio.sleep(self._backoff(1))
         # Most requests succeed at once; tenacity takes over only for the retries.
         retrying = AsyncRetrying(
             stop=stop_after_attempt(self.options.retries),
@@ -249,34 +204,64 @@ class HttpClient:
         try:
             async for attempt in retrying:
                 with attempt:
-                    return await self._attempt(request, limiter)
+                    return await self._attempt(request, key, limiter)
         except _RetryableStatus as final:
             return final.response
         raise AssertionError("unreachable: tenacity returns or raises")  # pragma: no cover
 
-    async def _attempt(self, request: HttpRequest, limiter: HostLimiter) -> HttpResponse:
+    def _refusal(self, limiter: HostLimiter) -> FetchError | None:
+        """Why the request must not be sent: the run is offline, or the host closed."""
+        offline = self.reachability.offline
+        if offline is not None:
+            return FetchError(Reason.OFFLINE, offline)
+        closed = limiter.refusal()
+        return FetchError(*closed) if closed is not None else None
+
+    async def _attempt(self, request: HttpRequest, key: str, limiter: HostLimiter) -> HttpResponse:
         if self._session is None:
             raise RuntimeError("HttpClient used outside 'async with'")
         # Asked before waiting for a slot (no wait for nothing) and again once it is ours (the
-        # host may have been closed while this request waited).
-        if refusal := limiter.refusal():
+        # host may have been closed, or the run found offline, while this request waited).
+        if refusal := self._refusal(limiter):
             raise refusal
-        async with limiter, self._global:
-            if refusal := limiter.refusal():
-                raise refusal
-            response = await self._send(self._session, request)
-        if response.status == 429 or 500 <= response.status <= 599:
-            retry_after = parse_retry_after(response.header("retry-after"))
-            if retry_after is not None and retry_after > self.options.max_retry_after:
-                limiter.close(retry_after, self._gone_for(response.status, retry_after))
-            elif retry_after is not None:
-                limiter.pause(retry_after)
-            raise _RetryableStatus(response, retry_after)
+        try:
+            async with limiter, self._global:
+                if refusal := self._refusal(limiter):
+                    raise refusal
+                response = await self._observed(self._session, request, key)
+        except BudgetSpent as exc:
+            raise FetchError(Reason.RATE_LIMITED, str(exc)) from None
+        if 500 <= response.status <= 599 and not _asks_to_slow_down(response):
+            raise _RetryableStatus(response)
         return response
 
-    def _gone_for(self, status: int, retry_after: float) -> FetchError:
+    async def _observed(self, session: aiohttp.ClientSession, request: HttpRequest, key: str) -> HttpResponse:
+        """`_send`, and what its outcome says about the network: any answer, even a reset
+        after connecting, proves there is one; a failure to look up or connect is a vote for
+        offline; a plain timeout says neither."""
+        try:
+            response = await self._send(session, request)
+        except FetchError as exc:
+            if exc.unreached is not None:
+                self.reachability.could_not_reach(key, exc.unreached, exc.detail)
+                if (offline := self.reachability.offline) is not None:
+                    self._stop_asking(offline)
+                    raise FetchError(Reason.OFFLINE, offline) from None
+            elif exc.reason is not Reason.TIMEOUT:
+                self.reachability.heard_from()
+            raise
+        self.reachability.heard_from()
+        return response
+
+    def _stop_asking(self, why: str) -> None:
+        """The run is offline: every lookup and every wait for a turn ends now."""
+        self._resolver.give_up(why)
+        for limiter in self._limiters.values():
+            limiter.interrupt()
+
+    def _gone_for(self, status: int, retry_after: float) -> tuple[Reason, str]:
         reason = Reason.RATE_LIMITED if status == 429 else Reason.SERVER_ERROR
-        return FetchError(
+        return (
             reason,
             f"the host answered {status} with Retry-After {retry_after:.0f}s, more than the "
             f"{self.options.max_retry_after:g}s a run waits: not asked again this run",
@@ -303,6 +288,13 @@ class HttpClient:
                     cookies=tuple((name, morsel.value) for name, morsel in resp.cookies.items()),
                     redirected=bool(resp.history),
                 )
+        except aiohttp.ConnectionTimeoutError:
+            raise FetchError(
+                Reason.TIMEOUT,
+                f"no connection within {min(self.options.timeout, CONNECT_TIMEOUT):g}s",
+                retryable=True,
+                unreached=Failure.CONNECT_TIMEOUT,
+            ) from None
         except TimeoutError:
             raise FetchError(Reason.TIMEOUT, f"no answer within {self.options.timeout:g}s", retryable=True) from None
         except aiohttp.TooManyRedirects:
@@ -314,7 +306,18 @@ class HttpClient:
         except (aiohttp.ClientSSLError, ssl.SSLError) as exc:
             raise FetchError(Reason.TLS, f"TLS failure: {_short(exc)}") from None
         except aiohttp.ClientProxyConnectionError as exc:
-            raise FetchError(Reason.NETWORK, f"proxy unreachable: {_short(exc)}", retryable=True) from None
+            raise FetchError(
+                Reason.NETWORK, f"proxy unreachable: {_short(exc)}", retryable=True, unreached=Failure.PROXY
+            ) from None
+        except aiohttp.ClientConnectorDNSError as exc:
+            # A name that does not resolve will not resolve on a retry a second later.
+            raise FetchError(
+                Reason.NETWORK, f"DNS lookup failed: {_short(exc.os_error)}", unreached=Failure.DNS
+            ) from None
+        except aiohttp.ClientConnectorError as exc:
+            raise FetchError(
+                Reason.NETWORK, f"cannot connect: {_short(exc.os_error)}", retryable=True, unreached=Failure.CONNECT
+            ) from None
         except (aiohttp.ClientError, OSError, ValueError) as exc:
             raise FetchError(Reason.NETWORK, f"{type(exc).__name__}: {_short(exc)}", retryable=True) from None
 
@@ -334,3 +337,8 @@ class HttpClient:
 def _short(exc: BaseException) -> str:
     text = str(exc).replace("\n", " ").strip() or type(exc).__name__
     return text[:200]
+
+
+def _asks_to_slow_down(response: HttpResponse) -> bool:
+    """A 429, or a 5xx that says when to come back: the host is pacing us, not failing."""
+    return response.status == 429 or (500 <= response.status <= 599 and response.header("retry-after") is not None)

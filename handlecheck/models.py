@@ -43,11 +43,18 @@ class Reason(StrEnum):
     UNSAFE_REQUEST = "unsafe_request"
     MISSING_CREDENTIAL = "missing_credential"
     UNEXPECTED_RESPONSE = "unexpected_response"
+    OFFLINE = "offline"
 
     @property
     def unreachable(self) -> bool:
         """True when the platform could not be reached at all (nothing was answered)."""
-        return self in (Reason.NETWORK, Reason.TIMEOUT, Reason.TLS)
+        return self in (Reason.NETWORK, Reason.TIMEOUT, Reason.TLS, Reason.OFFLINE)
+
+    @property
+    def sent(self) -> bool:
+        """False when no request was sent at all (a credential is not set, or a value would
+        have made the request unsafe): such a result says nothing about the network."""
+        return self not in (Reason.MISSING_CREDENTIAL, Reason.UNSAFE_REQUEST)
 
 
 class Priority(StrEnum):

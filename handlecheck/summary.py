@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from .models import Result, Verdict
+from .models import Reason, Result, Verdict
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,11 +20,20 @@ class Summary:
     attempted: int = 0
     unreachable_count: int = 0
     elapsed_seconds: float | None = None
+    offline: str | None = None
+    """Why the run decided that nothing is reachable (see handlecheck.reachability)."""
 
     @property
     def unreachable(self) -> bool:
-        """True when checks were attempted and not one platform answered at all."""
+        """True when requests were sent and not one platform answered at all."""
         return self.attempted > 0 and self.unreachable_count == self.attempted
+
+    @property
+    def unreachable_cause(self) -> str:
+        """One line on why nothing answered: the offline decision, else the reasons counted."""
+        if self.offline is not None:
+            return self.offline
+        return ", ".join(f"{n} {reason}" for reason, n in self.unknown_reasons.items())
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -41,7 +50,9 @@ def summarise(results: Iterable[Result], elapsed_seconds: float | None = None) -
     results = list(results)
     verdicts = Counter(r.verdict.value for r in results)
     reasons = Counter(r.reason.value for r in results if r.reason is not None)
-    attempted = [r for r in results if r.verdict is not Verdict.INVALID]
+    # Only results for which a request went out say anything about the network.
+    attempted = [r for r in results if r.verdict is not Verdict.INVALID and (r.reason is None or r.reason.sent)]
+    offline = next((r.evidence for r in results if r.reason is Reason.OFFLINE), None)
     return Summary(
         total=len(results),
         handles=len({r.handle for r in results}),
@@ -51,4 +62,5 @@ def summarise(results: Iterable[Result], elapsed_seconds: float | None = None) -
         elapsed_seconds=round(elapsed_seconds, 3) if elapsed_seconds is not None else None,
         attempted=len(attempted),
         unreachable_count=sum(1 for r in attempted if r.reason is not None and r.reason.unreachable),
+        offline=offline[offline.find("offline: ") :] if offline else None,
     )

@@ -32,7 +32,7 @@ async def sim() -> AsyncIterator[Simulator]:
 @pytest.fixture
 def fast() -> HttpOptions:
     """Short timeouts and backoff, so failure paths run in well under a second."""
-    return HttpOptions(timeout=1.0, retries=1, backoff=0.01, max_retry_after=5.0)
+    return HttpOptions(timeout=1.0, retries=1, backoff=0.01, max_retry_after=5.0, rate_limit_budget=5.0)
 
 
 PlatformFile = Callable[..., Path]

@@ -35,7 +35,13 @@ from tests.conftest import PlatformFile, profile_entry, signup_entry
 from tests.simulator import Simulator
 
 OPTIONS = HttpOptions(
-    timeout=0.5, retries=1, backoff=0.01, max_retry_after=2.0, host_concurrency=4, max_body_bytes=256 * 2**10
+    timeout=0.5,
+    retries=1,
+    backoff=0.01,
+    max_retry_after=2.0,
+    rate_limit_budget=2.0,
+    host_concurrency=4,
+    max_body_bytes=256 * 2**10,
 )
 DEADLINE = 30.0
 # Bodies are cut at the cap, so memory is bounded by requests in flight x cap (a reader that
@@ -250,7 +256,8 @@ async def test_cli_scan_on_hostile_platforms_exits_incomplete_and_keeps_its_repo
     out = tmp_path / "report.json"
     argv = [
         "scan", BRAND, "--platforms", str(hostile_world), "--depth", "quick", "--timeout", "0.5",
-        "--retries", "1", "--max-retry-after", "2", "--host-concurrency", "4", "--no-progress",
+        "--retries", "1", "--max-retry-after", "2", "--rate-limit-budget", "2", "--host-concurrency", "4",
+        "--no-progress",
         "--format", "json", "-o", str(out), "--db", str(tmp_path / "history.db"),
     ]  # fmt: skip
     code = await asyncio.wait_for(asyncio.to_thread(main, argv), DEADLINE)

@@ -6,10 +6,12 @@ import asyncio
 from datetime import UTC, datetime
 
 import pytest
+from aiohttp import web
 
-from handlecheck import HttpOptions
-from handlecheck.http import HostLimiter, host_key, parse_retry_after
+from handlecheck import HttpOptions, Reason, Verdict
+from handlecheck.http import host_key
 from handlecheck.models import RateLimit
+from handlecheck.politeness import HostLimiter, parse_retry_after
 from tests import simulator as behave
 from tests.conftest import PlatformFile, profile_entry
 from tests.simulator import Simulator
@@ -63,3 +65,67 @@ async def test_stricter_platform_on_a_shared_host_wins(sim: Simulator, platform_
     )
     await run(path, [f"h{i}" for i in range(6)], HttpOptions(concurrency=50))
     assert site.peak_in_flight == 1
+
+
+def paced(taken: set[str], gap: float, *, retry_after: str | None) -> behave.Handler:
+    """A host that serves one request per `gap` seconds and answers 429 to any sooner one,
+    with or without a Retry-After header (real platforms often send none)."""
+    last = [-1e9]
+
+    async def handle(request: web.Request) -> web.StreamResponse:
+        now = asyncio.get_running_loop().time()
+        if now - last[0] < gap:
+            headers = {"Retry-After": retry_after} if retry_after is not None else None
+            return web.Response(status=429, text="slow down", headers=headers)
+        last[0] = now
+        return await behave.profiles(taken)(request)
+
+    return handle
+
+
+@pytest.mark.parametrize("retry_after", [None, "1"], ids=["bare-429", "retry-after"])
+async def test_a_host_that_paces_with_429_is_learnt_and_every_check_waits_its_turn(
+    sim: Simulator, platform_file: PlatformFile, retry_after: str | None
+) -> None:
+    site = await sim.site(paced({"acme"}, 0.1, retry_after=retry_after))
+    handles = ["acme", *(f"free{i}" for i in range(9))]
+    # One retry only: a 429 must not spend it (ten 429-prone checks would run out at once).
+    options = HttpOptions(retries=1, backoff=0.01, rate_limit_budget=20.0)
+    results = await run(platform_file(profile_entry("paced", site.base)), handles, options)
+    verdicts = {h: results[h, "paced"].verdict for h in handles}
+    assert verdicts == {h: Verdict.TAKEN if h == "acme" else Verdict.AVAILABLE for h in handles}
+    refused = site.requests - len(handles)
+    assert refused <= len(handles), f"{refused} requests refused: the host's pace was not learnt"
+
+
+async def test_a_host_that_never_stops_saying_429_ends_rate_limited_when_its_budget_is_spent(
+    sim: Simulator, platform_file: PlatformFile
+) -> None:
+    site = await sim.site(behave.always(429, "slow down"))
+    options = HttpOptions(retries=1, backoff=0.01, rate_limit_budget=1.0)
+    started = asyncio.get_running_loop().time()
+    results = await run(platform_file(profile_entry("storm", site.base)), [f"n{i}" for i in range(8)], options)
+    elapsed = asyncio.get_running_loop().time() - started
+    assert {(r.verdict, r.reason) for r in results.values()} == {(Verdict.UNKNOWN, Reason.RATE_LIMITED)}
+    assert elapsed < 1.0 + 2.5, f"{elapsed:.1f}s: the budget bounds the wait"
+    assert site.peak_in_flight == 1 or site.requests <= 3, "after the first 429 one request at a time"
+
+
+def test_a_429_halves_the_rate_and_answers_win_it_back() -> None:
+    async def scenario() -> None:
+        limiter = HostLimiter(RateLimit(2, 0.0), budget=30.0)
+        for _ in range(4):
+            async with limiter:
+                await asyncio.sleep(0.01)
+        limiter.slowed_down(None)
+        slowed = limiter.current
+        assert slowed.concurrency == 1 and slowed.interval >= 0.05
+        assert limiter.rate_limited_since is not None
+        limiter.answered()
+        assert limiter.rate_limited_since is None, "an answer: the budget starts again at the next 429"
+        for _ in range(40):
+            limiter.answered()
+        assert limiter.current.concurrency == 2, "a run of answers wins back the slots the file allows"
+        assert limiter.current.interval < slowed.interval / 4, "and most of the rate"
+
+    asyncio.run(scenario())
