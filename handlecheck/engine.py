@@ -10,7 +10,7 @@ import asyncio
 import logging
 import os
 from collections import OrderedDict
-from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from types import TracebackType
@@ -31,9 +31,11 @@ from .rules import (
     read_profile,
     render_url,
 )
+from .scheduler import FairScheduler
 
 log = logging.getLogger(__name__)
 ANSWER_CACHE_SIZE = 20_000
+LOOKAHEAD = 20_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,30 +103,26 @@ class Checker:
         return sorted(pairs, key=lambda pair: self.pace(pair[1]), reverse=True)
 
     async def run_pairs(self, pairs: Iterable[tuple[str, Platform]]) -> AsyncIterator[Result]:
-        window = max(4 * self.options.concurrency, 64)
-        queue = iter(pairs)
-        pending: set[asyncio.Task[Result]] = set()
+        """Yield one Result per pair as each completes, each host served at its own pace (see
+        `scheduler`): at most `concurrency` checks in progress, and a bounded number of pairs
+        read ahead, so memory stays flat however many pairs there are."""
+        scheduler: FairScheduler[tuple[str, Platform], Result] = FairScheduler(
+            lambda pair: self.check_one(*pair),
+            lambda pair: self._host_of(pair[1]),
+            self._client.slots,
+            running=self.options.concurrency,
+            lookahead=LOOKAHEAD,
+        )
+        async for result in scheduler.run(pairs):
+            yield result
 
-        def refill() -> None:
-            while len(pending) < window:
-                pair = next(queue, None)
-                if pair is None:
-                    return
-                pending.add(asyncio.create_task(self.check_one(*pair)))
-
-        refill()
-        try:
-            while pending:
-                done, _ = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
-                pending.difference_update(done)
-                refill()
-                for task in done:
-                    yield task.result()
-        finally:
-            for task in pending:
-                task.cancel()
-            if pending:
-                await asyncio.gather(*pending, return_exceptions=True)
+    def _host_of(self, platform: Platform) -> Hashable:
+        """The host a platform's first request goes to: the queue its checks wait in."""
+        if not platform.checks:
+            return platform.id
+        key = host_key(platform.checks[0].request.url)
+        self._client.limiter(key, platform.rate_limit)
+        return key
 
     async def check_one(self, handle: str, platform: Platform) -> Result:
         """The verdict of one platform on one (already normalised) handle.

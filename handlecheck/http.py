@@ -10,7 +10,8 @@ import asyncio
 import random
 import re
 import ssl
-from dataclasses import dataclass
+from collections.abc import Hashable
+from dataclasses import dataclass, field
 from functools import lru_cache
 from types import TracebackType
 
@@ -37,11 +38,24 @@ _READ_CHUNK = 64 * 1024
 CONNECT_TIMEOUT = 10.0
 
 
+def socket_budget() -> int:
+    """The default overall cap: 256 requests in flight, fewer where the process may open few
+    files (macOS allows 256 by default, and each request holds a socket)."""
+    try:
+        import resource
+    except ImportError:  # Windows
+        return 256
+    soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
+    return 256 if soft == resource.RLIM_INFINITY else max(16, min(256, soft // 4))
+
+
 @dataclass(frozen=True, slots=True)
 class HttpOptions:
     """How hard and how long to try. Defaults suit a one-shot scan from a laptop."""
 
-    concurrency: int = 32
+    concurrency: int = field(default_factory=lambda: socket_budget())
+    """Requests in flight overall: a cap on sockets and memory, not a throttle (each host has
+    its own budget, and a fair scheduler serves the hosts in turn)."""
     host_concurrency: int = 2
     host_interval: float = 0.0
     timeout: float = 15.0
@@ -135,6 +149,11 @@ class HttpClient:
             await self._session.close()
             self._session = None
         await self._resolver.close()
+
+    def slots(self, key: Hashable) -> int:
+        """Requests the host behind a politeness key takes in flight now (see `limiter`)."""
+        limiter = self._limiters.get(key) if isinstance(key, str) else None
+        return limiter.slots if limiter is not None else self.options.host_concurrency
 
     def limiter(self, key: str, policy: RateLimit | None) -> HostLimiter:
         """The limiter for a host key; when platforms on one host disagree the stricter wins."""
