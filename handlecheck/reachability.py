@@ -50,9 +50,10 @@ class Reachability:
         counts = Counter(failure for failure, _ in self.failed.values())
         cause, _ = counts.most_common(1)[0]
         host, (_, detail) = next((h, f) for h, f in self.failed.items() if f[0] is cause)
+        detail = detail.removeprefix(f"{cause.value}: ")
         return (
-            f"offline: {cause.value} for the first {len(self.failed)} hosts tried and none answered "
-            f"(e.g. {_hostname(host)}: {detail}); not asked"
+            f"offline: the first {len(self.failed)} hosts tried all failed before any answered: "
+            f"{cause.value} ({_hostname(host)}: {detail})"
         )
 
 

@@ -99,7 +99,7 @@ def test_reachability_decides_offline_only_without_any_answer():
     for index in range(3):
         silent.could_not_reach(f"https://h{index}.example:443", Failure.DNS, "Name or service not known")
     assert silent.offline is not None
-    assert silent.offline.startswith("offline: DNS lookup failed for the first 3 hosts")
+    assert silent.offline.startswith("offline: the first 3 hosts tried all failed before any answered: DNS lookup")
     assert "h0.example" in silent.offline
 
     heard = Reachability(hosts_needed=3)
