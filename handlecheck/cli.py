@@ -128,7 +128,8 @@ def _add_http(parser: argparse.ArgumentParser) -> None:
         "--concurrency",
         type=_positive_int,
         default=defaults.concurrency,
-        help="requests in flight overall (default %(default)s)",
+        help="requests in flight overall, a cap on sockets and memory; each host keeps its own pace "
+        "(default %(default)s)",
     )
     group.add_argument(
         "--host-concurrency",
