@@ -27,7 +27,8 @@ sys.path.insert(0, str(ROOT / "bench"))
 from check_bench import platform_file  # noqa: E402
 
 from handlecheck import HttpOptions, aio  # noqa: E402
-from handlecheck.hunt import Depth, hunt, plan  # noqa: E402
+from handlecheck.domain import Depth  # noqa: E402
+from handlecheck.hunt import hunt, plan  # noqa: E402
 from handlecheck.lookalikes import generate  # noqa: E402
 from handlecheck.models import Priority  # noqa: E402
 from handlecheck.registry import parse_platforms  # noqa: E402

@@ -15,16 +15,15 @@ from typing import Any
 
 from . import aio
 from .config import Config, load_config
+from .domain import Candidate, Classification, Depth, Finding, HuntReport, Owned, ScanReport, Technique
 from .engine import Checker
 from .errors import ConfigError, HandlecheckError, InputError
 from .handles import normalise
 from .http import HttpOptions
-from .hunt import Depth, Finding, HuntReport, Owned, hunt
-from .lookalikes import Candidate, Technique, generate
+from .hunt import hunt
+from .lookalikes import generate
 from .models import Platform, Priority, Reason, Result, Verdict
 from .registry import load_catalogue, load_platforms, parse_platforms, select
-from .risk import Classification
-from .scanner import ScanReport
 from .scanner import scan as _scan
 
 __version__ = "0.1.0"

@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from .config import Config, Owners, check_config, parse_config
+from .domain import Owned
 from .errors import ConfigError, InputError
-from .hunt import Owned
 from .yamlio import load_yaml
 
 MAX_BRANDS = 100_000

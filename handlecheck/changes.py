@@ -14,12 +14,10 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+from .domain import Action, Classification, ScanReport
 from .errors import ConfigError, InputError
 from .history import History
 from .models import Verdict
-from .planner import Action
-from .risk import Classification
-from .scanner import ScanReport
 
 Key = tuple[str, str]
 

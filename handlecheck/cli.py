@@ -29,13 +29,14 @@ from . import __version__, aio
 from .brands import read_brands
 from .changes import FailOn, Snapshot, compare, from_history, parse_policies, read_baseline, violations, write_baseline
 from .config import CONFIG_NAME, Config, find_config, load_config, starter
+from .domain import Depth, Owned, ScanReport, Technique
 from .engine import Checker
 from .errors import HandlecheckError, InputError
 from .handles import normalise
 from .history import History, ScanRecord, default_path
 from .http import DEFAULT_USER_AGENT, HttpOptions
-from .hunt import Depth, Owned, hunt, plan
-from .lookalikes import DEFAULT_AFFIXES, KEYBOARDS, Brand, Technique, generate
+from .hunt import hunt, plan
+from .lookalikes import DEFAULT_AFFIXES, KEYBOARDS, Brand, generate
 from .models import Platform, Result
 from .planner import variants
 from .registry import import_file, is_native, json_document, load_catalogue, merge, read_file, select, validate_file
@@ -47,7 +48,7 @@ from .report.scan import render_json as render_scan_json
 from .report.scan import render_table as render_scan_table
 from .report.text import printable, spreadsheet_cell
 from .report.yaml import dump_yaml
-from .scanner import Progress, ScanReport, assemble
+from .scanner import Progress, assemble
 from .scanner import scan as run_scan
 from .selfcheck import Health, PlatformHealth, read_skip_file, selfcheck, write_skip_file
 from .summary import summarise

@@ -18,8 +18,8 @@ from typing import Any
 import jsonschema
 import yaml
 
+from .domain import Depth, Owned
 from .errors import ConfigError
-from .hunt import Depth, Owned
 from .models import Platform
 from .yamlio import YamlPath, line_of, load_yaml
 

@@ -18,8 +18,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from .domain import Finding
 from .errors import ConfigError, InputError
-from .hunt import Finding
 from .models import Reason, Result, Verdict
 
 SCHEMA_VERSION = 1

@@ -5,86 +5,22 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
-from datetime import datetime
-from enum import StrEnum
-from typing import Any
 
+from .domain import (
+    DEPTHS,
+    Candidate,
+    Depth,
+    Finding,
+    HuntReport,
+    Owned,
+    Technique,
+)
 from .engine import Checker
-from .errors import InputError
 from .handles import canonical
 from .http import HttpOptions
-from .lookalikes import DEFAULT_AFFIXES, Brand, Candidate, Technique, generate
-from .models import Platform, Priority, Profile, Result, Verdict
-from .risk import Classification, assess
-
-
-class Depth(StrEnum):
-    """How far to look: quick = top 30 on critical and high-priority platforms; standard = top
-    100 on all but low-priority ones; deep = every candidate everywhere."""
-
-    QUICK = "quick"
-    STANDARD = "standard"
-    DEEP = "deep"
-
-
-DEPTHS: dict[Depth, tuple[int | None, frozenset[Priority]]] = {
-    Depth.QUICK: (30, frozenset({Priority.CRITICAL, Priority.HIGH})),
-    Depth.STANDARD: (100, frozenset({Priority.CRITICAL, Priority.HIGH, Priority.NORMAL})),
-    Depth.DEEP: (None, frozenset(Priority)),
-}
-
-
-@dataclass(frozen=True, slots=True)
-class Owned:
-    """An account the brand owns: never reported as a lookalike."""
-
-    platform: str
-    handle: str
-
-    @classmethod
-    def parse(cls, text: str) -> Owned:
-        platform, separator, handle = text.partition(":")
-        if not separator or not platform.strip() or not handle.strip():
-            raise InputError(f"owned account {text!r} is not PLATFORM:HANDLE (e.g. github:acme)")
-        return cls(platform.strip(), handle.strip().lstrip("@"))
-
-
-@dataclass(frozen=True, slots=True)
-class Finding:
-    """A lookalike account that exists, with what it shows and how risky it looks."""
-
-    platform: str
-    handle: str
-    url: str | None
-    candidate: Candidate
-    classification: Classification
-    risk: int
-    reasons: tuple[str, ...]
-    profile: Profile | None
-    seen_at: datetime
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "platform": self.platform,
-            "handle": self.handle,
-            "url": self.url,
-            "classification": self.classification.value,
-            "risk": self.risk,
-            "reasons": list(self.reasons),
-            "technique": self.candidate.technique.value,
-            "tier": self.candidate.tier.name.lower().replace("_", "-"),
-            "profile": self.profile.to_dict() if self.profile else None,
-            "seen_at": self.seen_at.isoformat(timespec="seconds"),
-        }
-
-
-@dataclass(frozen=True, slots=True)
-class HuntReport:
-    brand: str
-    results: tuple[Result, ...]
-    findings: tuple[Finding, ...]
-    owned_seen: int
+from .lookalikes import DEFAULT_AFFIXES, Brand, generate
+from .models import Platform, Result, Verdict
+from .risk import assess
 
 
 def plan(

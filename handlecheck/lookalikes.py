@@ -25,40 +25,18 @@ import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from enum import IntEnum, StrEnum
 from functools import cache
 from pathlib import Path
 
 from rapidfuzz.distance import DamerauLevenshtein, JaroWinkler
 
+from .domain import (
+    Candidate,
+    Technique,
+    Tier,
+)
 from .handles import canonical, why_invalid
 from .models import Case, Platform
-
-
-class Technique(StrEnum):
-    OMISSION = "omission"
-    REPETITION = "repetition"
-    TRANSPOSITION = "transposition"
-    KEYBOARD_REPLACEMENT = "keyboard-replacement"
-    KEYBOARD_INSERTION = "keyboard-insertion"
-    VOWEL_SWAP = "vowel-swap"
-    HOMOGLYPH = "homoglyph"
-    SEPARATOR = "separator"
-    PLURAL = "plural"
-    DIGIT_SUFFIX = "digit-suffix"
-    AFFIX = "affix"
-    WORD_FORM = "word-form"
-
-
-class Tier(IntEnum):
-    SAME_SKELETON = 0
-    PHISHING_AFFIX = 1
-    ONE_EDIT = 2
-    OTHER_AFFIX = 3
-    TWO_EDITS = 4
-    PARODY_OR_FAN = 5
-    DISTANT = 6
-
 
 DEFAULT_AFFIXES: tuple[str, ...] = (
     "official", "real", "the", "hq", "support", "help", "team", "app", "inc", "co", "global", "us", "uk",
@@ -86,28 +64,6 @@ KEYBOARDS: dict[str, tuple[str, ...]] = {
     "qwertz": ("1234567890", "qwertzuiop", "asdfghjkl", "yxcvbnm"),
     "azerty": ("1234567890", "azertyuiop", "qsdfghjklm", "wxcvbn"),
 }
-
-
-@dataclass(frozen=True, slots=True)
-class Candidate:
-    """A handle an impersonator might pick, how it was made, and how close it is to the brand."""
-
-    handle: str
-    technique: Technique
-    tier: Tier
-    distance: int
-    similarity: float
-    detail: str = ""
-
-    def to_dict(self) -> dict[str, object]:
-        return {
-            "handle": self.handle,
-            "technique": self.technique.value,
-            "tier": self.tier.name.lower().replace("_", "-"),
-            "distance": self.distance,
-            "similarity": round(self.similarity, 3),
-            "detail": self.detail,
-        }
 
 
 # --- TR39 skeleton ---------------------------------------------------------------------

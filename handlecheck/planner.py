@@ -13,26 +13,18 @@ Actions, in the order they are done on a day with little time:
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
-from enum import StrEnum
-from typing import Any
 
 from .config import Config
+from .domain import (
+    Action,
+    BestHandle,
+    Classification,
+    Finding,
+    TodoItem,
+)
 from .handles import canonical
-from .hunt import Finding
 from .lookalikes import Brand
 from .models import Platform, Priority, Reason, Result, Verdict
-from .risk import Classification
-
-
-class Action(StrEnum):
-    FIX = "fix"
-    REPORT = "report"
-    REGISTER = "register"
-    CLAIM = "claim"
-    RETRY = "retry"
-    WATCH = "watch"
-
 
 ACTION_ORDER = tuple(Action)
 PRIORITY_ORDER = (Priority.CRITICAL, Priority.HIGH, Priority.NORMAL, Priority.LOW)
@@ -44,61 +36,6 @@ SECURITY_STEPS = (
     "if it is ever stolen: the platform's account-recovery or hacked-account page",
 )
 VARIANT_FORMS = ("{}", "{}hq", "get{}", "{}app", "{}_official", "the{}", "{}official", "real{}", "{}_hq", "try{}")
-
-
-@dataclass(frozen=True, slots=True)
-class TodoItem:
-    action: Action
-    priority: Priority
-    platform: str
-    platform_name: str
-    handle: str
-    link: str | None
-    reason: str
-    owner: str | None = None
-    email_alias: str | None = None
-    steps: tuple[str, ...] = ()
-    evidence: tuple[str, ...] = ()
-    suggestion: str | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "action": self.action.value,
-            "priority": self.priority.value,
-            "platform": self.platform,
-            "platform_name": self.platform_name,
-            "handle": self.handle,
-            "link": self.link,
-            "reason": self.reason,
-            "owner": self.owner,
-            "email_alias": self.email_alias,
-            "steps": list(self.steps),
-            "evidence": list(self.evidence),
-            "suggestion": self.suggestion,
-        }
-
-
-@dataclass(frozen=True, slots=True)
-class BestHandle:
-    """The brand variant free (or already held) on the most platforms, weighted by priority."""
-
-    handle: str
-    weight: int
-    total_weight: int
-    available_on: tuple[str, ...] = field(default=())
-
-    @property
-    def coverage(self) -> float:
-        return self.weight / self.total_weight if self.total_weight else 0.0
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "handle": self.handle,
-            "coverage": round(self.coverage, 3),
-            "weight": self.weight,
-            "total_weight": self.total_weight,
-            "available_on": list(self.available_on),
-        }
 
 
 def variants(brand: str, aliases: Iterable[str] = ()) -> tuple[str, ...]:

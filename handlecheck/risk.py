@@ -19,20 +19,16 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from enum import StrEnum
 
 from rapidfuzz.distance import DamerauLevenshtein
 
-from .lookalikes import Brand, Candidate, Tier, loose_skeleton
+from .domain import (
+    Candidate,
+    Classification,
+    Tier,
+)
+from .lookalikes import Brand, loose_skeleton
 from .models import Profile
-
-
-class Classification(StrEnum):
-    IMPERSONATOR = "impersonator"
-    PARODY = "parody"
-    FAN = "fan"
-    UNRELATED = "unrelated"
-
 
 HANDLE_SCORE = {
     Tier.SAME_SKELETON: 45,

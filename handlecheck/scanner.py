@@ -6,81 +6,22 @@
 from __future__ import annotations
 
 import time
-from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
 
 from .config import Config
+from .domain import (
+    Depth,
+    Finding,
+    ScanReport,
+)
 from .engine import Checker
 from .http import HttpOptions
-from .hunt import Depth, Finding, hunt
+from .hunt import hunt
 from .lookalikes import Brand
 from .models import Platform, Priority, Result, Verdict
-from .planner import BestHandle, TodoItem, best_handle, plan, variants
-from .summary import summarise
-
-
-@dataclass(frozen=True, slots=True)
-class ScanReport:
-    """Everything a scan learnt, and what to do about it."""
-
-    brand: str
-    handle: str
-    depth: Depth
-    platforms: tuple[Platform, ...]
-    handles: tuple[str, ...]
-    results: tuple[Result, ...]
-    findings: tuple[Finding, ...]
-    todo: tuple[TodoItem, ...]
-    best_handle: BestHandle | None
-    lookalike_checks: int
-    started_at: datetime
-    finished_at: datetime
-    timings: dict[str, float] = field(default_factory=dict)
-    incomplete: bool = False
-
-    def result(self, platform: str, handle: str) -> Result | None:
-        return next((r for r in self.results if r.platform == platform and r.handle == handle), None)
-
-    def summary(self) -> dict[str, Any]:
-        counts = summarise(r for r in self.results if r.handle == self.handle)
-        return {
-            "brand_handle": counts.to_dict(),
-            "findings": dict(Counter(f.classification.value for f in self.findings)),
-            "todo": dict(Counter(item.action.value for item in self.todo)),
-            "lookalike_checks": self.lookalike_checks,
-            "incomplete": self.incomplete,
-        }
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "brand": self.brand,
-            "handle": self.handle,
-            "depth": self.depth.value,
-            "started_at": self.started_at.isoformat(timespec="seconds"),
-            "finished_at": self.finished_at.isoformat(timespec="seconds"),
-            "timings": self.timings,
-            "platforms": [
-                {
-                    "id": p.id,
-                    "name": p.name,
-                    "priority": p.priority.value,
-                    "tags": list(p.tags),
-                    "profile": p.urls.profile,
-                    "signup": p.urls.signup,
-                    "report": p.urls.report,
-                }
-                for p in self.platforms
-            ],
-            "handles": list(self.handles),
-            "best_handle": self.best_handle.to_dict() if self.best_handle else None,
-            "todo": [item.to_dict() for item in self.todo],
-            "findings": [f.to_dict() for f in self.findings],
-            "results": [r.to_dict() for r in self.results],
-            "summary": self.summary(),
-        }
+from .planner import best_handle, plan, variants
 
 
 def is_incomplete(results: Sequence[Result], platforms: Sequence[Platform], handle: str, max_unknown: float) -> bool:

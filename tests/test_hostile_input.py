@@ -35,18 +35,26 @@ from hypothesis import strategies as st
 from handlecheck.brands import read_brands
 from handlecheck.cli import main
 from handlecheck.config import Config, load_config
+from handlecheck.domain import (
+    Action,
+    BestHandle,
+    Candidate,
+    Classification,
+    Depth,
+    Finding,
+    ScanReport,
+    Technique,
+    Tier,
+    TodoItem,
+)
 from handlecheck.errors import ConfigError, HandlecheckError, InputError
 from handlecheck.handles import MAX_HANDLE_LENGTH, canonical, normalise, why_invalid
-from handlecheck.hunt import Depth, Finding
-from handlecheck.lookalikes import Candidate, Technique, Tier
 from handlecheck.models import Case, HandleRule, Platform, Priority, Profile, Reason, Result, Urls, Verdict
-from handlecheck.planner import SECURITY_STEPS, Action, BestHandle, TodoItem
+from handlecheck.planner import SECURITY_STEPS
 from handlecheck.registry import import_document, import_file, load_catalogue, parse_platforms, validate_platforms
 from handlecheck.report import results as check_report
 from handlecheck.report import scan as scan_report
 from handlecheck.report.junit import render_junit
-from handlecheck.risk import Classification
-from handlecheck.scanner import ScanReport
 from handlecheck.summary import summarise
 from handlecheck.yamlio import MAX_DEPTH
 from tests.conftest import PlatformFile

@@ -12,10 +12,10 @@ from aiohttp import web
 
 from handlecheck import HttpOptions
 from handlecheck.cli import main
-from handlecheck.hunt import Depth, Owned, hunt, plan
+from handlecheck.domain import Classification, Depth, Owned
+from handlecheck.hunt import hunt, plan
 from handlecheck.models import Extractor, ExtractorType, HttpResponse
 from handlecheck.registry import load_platforms
-from handlecheck.risk import Classification
 from handlecheck.rules import read_profile
 from tests.conftest import PlatformFile
 from tests.simulator import Simulator

@@ -6,8 +6,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from handlecheck.domain import Technique, Tier
 from handlecheck.handles import canonical, why_invalid
-from handlecheck.lookalikes import Brand, Technique, Tier, generate, loose_skeleton, skeleton
+from handlecheck.lookalikes import Brand, generate, loose_skeleton, skeleton
 from handlecheck.models import Case, HandleRule, Platform
 
 STRICT = Platform(id="strict", name="Strict", checks=(), handle=HandleRule(r"^[a-z0-9_]{3,15}$"))

@@ -13,13 +13,21 @@ from pathlib import Path
 
 import pytest
 
-from handlecheck.hunt import Depth, Finding
-from handlecheck.lookalikes import Candidate, Technique, Tier
+from handlecheck.domain import (
+    Action,
+    BestHandle,
+    Candidate,
+    Classification,
+    Depth,
+    Finding,
+    ScanReport,
+    Technique,
+    Tier,
+    TodoItem,
+)
 from handlecheck.models import Platform, Priority, Profile, Reason, Result, Urls, Verdict
-from handlecheck.planner import SECURITY_STEPS, Action, BestHandle, TodoItem
+from handlecheck.planner import SECURITY_STEPS
 from handlecheck.report.scan import render_csv, render_html, render_json, render_markdown, render_table
-from handlecheck.risk import Classification
-from handlecheck.scanner import ScanReport
 
 GOLDEN = Path(__file__).parent / "golden"
 WHEN = datetime(2026, 11, 21, 9, 30, tzinfo=UTC)

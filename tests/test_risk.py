@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from handlecheck.lookalikes import Brand, Candidate, Technique, Tier
+from handlecheck.domain import Candidate, Classification, Technique, Tier
+from handlecheck.lookalikes import Brand
 from handlecheck.models import Profile
-from handlecheck.risk import Classification, assess
+from handlecheck.risk import assess
 
 ACME = Brand.parse("Acme")
 

@@ -14,9 +14,9 @@ import handlecheck
 from handlecheck import HttpOptions
 from handlecheck.cli import main
 from handlecheck.config import Config, Owners, find_config, load_config, starter
+from handlecheck.domain import Action, Depth, Owned
 from handlecheck.errors import ConfigError
-from handlecheck.hunt import Depth, Owned
-from handlecheck.planner import Action, variants
+from handlecheck.planner import variants
 from tests.conftest import PlatformFile
 from tests.simulator import Simulator
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from xml.etree import ElementTree
 
-from ..planner import Action
-from ..scanner import ScanReport
+from ..domain import Action, ScanReport
 from .text import printable
 
 FAILING = (Action.FIX, Action.REPORT, Action.REGISTER, Action.CLAIM)

@@ -14,9 +14,8 @@ from importlib import resources
 import jinja2
 from tabulate import tabulate
 
+from ..domain import Action, ScanReport
 from ..models import Verdict
-from ..planner import Action
-from ..scanner import ScanReport
 from .text import printable, spreadsheet_cell
 
 TODO_CSV_FIELDS = (

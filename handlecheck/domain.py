@@ -1,0 +1,267 @@
+"""The domain's data: what a brand is checked for, what was found, and what to do about it.
+
+Frozen dataclasses and enums only, with no I/O and no network stack behind them, so that the
+pure parts (candidates, risk, to-do, config, history) and the renderers can share them.
+
+    Depth, Owned -> Candidate (Technique, Tier) -> Finding (Classification) -> TodoItem (Action),
+    BestHandle -> ScanReport
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import IntEnum, StrEnum
+from typing import Any
+
+from .errors import InputError
+from .models import Platform, Priority, Profile, Result
+from .summary import summarise
+
+
+class Technique(StrEnum):
+    OMISSION = "omission"
+    REPETITION = "repetition"
+    TRANSPOSITION = "transposition"
+    KEYBOARD_REPLACEMENT = "keyboard-replacement"
+    KEYBOARD_INSERTION = "keyboard-insertion"
+    VOWEL_SWAP = "vowel-swap"
+    HOMOGLYPH = "homoglyph"
+    SEPARATOR = "separator"
+    PLURAL = "plural"
+    DIGIT_SUFFIX = "digit-suffix"
+    AFFIX = "affix"
+    WORD_FORM = "word-form"
+
+
+class Tier(IntEnum):
+    SAME_SKELETON = 0
+    PHISHING_AFFIX = 1
+    ONE_EDIT = 2
+    OTHER_AFFIX = 3
+    TWO_EDITS = 4
+    PARODY_OR_FAN = 5
+    DISTANT = 6
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """A handle an impersonator might pick, how it was made, and how close it is to the brand."""
+
+    handle: str
+    technique: Technique
+    tier: Tier
+    distance: int
+    similarity: float
+    detail: str = ""
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "handle": self.handle,
+            "technique": self.technique.value,
+            "tier": self.tier.name.lower().replace("_", "-"),
+            "distance": self.distance,
+            "similarity": round(self.similarity, 3),
+            "detail": self.detail,
+        }
+
+
+class Classification(StrEnum):
+    IMPERSONATOR = "impersonator"
+    PARODY = "parody"
+    FAN = "fan"
+    UNRELATED = "unrelated"
+
+
+class Depth(StrEnum):
+    """How far to look: quick = top 30 on critical and high-priority platforms; standard = top
+    100 on all but low-priority ones; deep = every candidate everywhere."""
+
+    QUICK = "quick"
+    STANDARD = "standard"
+    DEEP = "deep"
+
+
+DEPTHS: dict[Depth, tuple[int | None, frozenset[Priority]]] = {
+    Depth.QUICK: (30, frozenset({Priority.CRITICAL, Priority.HIGH})),
+    Depth.STANDARD: (100, frozenset({Priority.CRITICAL, Priority.HIGH, Priority.NORMAL})),
+    Depth.DEEP: (None, frozenset(Priority)),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Owned:
+    """An account the brand owns: never reported as a lookalike."""
+
+    platform: str
+    handle: str
+
+    @classmethod
+    def parse(cls, text: str) -> Owned:
+        platform, separator, handle = text.partition(":")
+        if not separator or not platform.strip() or not handle.strip():
+            raise InputError(f"owned account {text!r} is not PLATFORM:HANDLE (e.g. github:acme)")
+        return cls(platform.strip(), handle.strip().lstrip("@"))
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """A lookalike account that exists, with what it shows and how risky it looks."""
+
+    platform: str
+    handle: str
+    url: str | None
+    candidate: Candidate
+    classification: Classification
+    risk: int
+    reasons: tuple[str, ...]
+    profile: Profile | None
+    seen_at: datetime
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "platform": self.platform,
+            "handle": self.handle,
+            "url": self.url,
+            "classification": self.classification.value,
+            "risk": self.risk,
+            "reasons": list(self.reasons),
+            "technique": self.candidate.technique.value,
+            "tier": self.candidate.tier.name.lower().replace("_", "-"),
+            "profile": self.profile.to_dict() if self.profile else None,
+            "seen_at": self.seen_at.isoformat(timespec="seconds"),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class HuntReport:
+    brand: str
+    results: tuple[Result, ...]
+    findings: tuple[Finding, ...]
+    owned_seen: int
+
+
+class Action(StrEnum):
+    FIX = "fix"
+    REPORT = "report"
+    REGISTER = "register"
+    CLAIM = "claim"
+    RETRY = "retry"
+    WATCH = "watch"
+
+
+@dataclass(frozen=True, slots=True)
+class TodoItem:
+    action: Action
+    priority: Priority
+    platform: str
+    platform_name: str
+    handle: str
+    link: str | None
+    reason: str
+    owner: str | None = None
+    email_alias: str | None = None
+    steps: tuple[str, ...] = ()
+    evidence: tuple[str, ...] = ()
+    suggestion: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "action": self.action.value,
+            "priority": self.priority.value,
+            "platform": self.platform,
+            "platform_name": self.platform_name,
+            "handle": self.handle,
+            "link": self.link,
+            "reason": self.reason,
+            "owner": self.owner,
+            "email_alias": self.email_alias,
+            "steps": list(self.steps),
+            "evidence": list(self.evidence),
+            "suggestion": self.suggestion,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class BestHandle:
+    """The brand variant free (or already held) on the most platforms, weighted by priority."""
+
+    handle: str
+    weight: int
+    total_weight: int
+    available_on: tuple[str, ...] = field(default=())
+
+    @property
+    def coverage(self) -> float:
+        return self.weight / self.total_weight if self.total_weight else 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "handle": self.handle,
+            "coverage": round(self.coverage, 3),
+            "weight": self.weight,
+            "total_weight": self.total_weight,
+            "available_on": list(self.available_on),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class ScanReport:
+    """Everything a scan learnt, and what to do about it."""
+
+    brand: str
+    handle: str
+    depth: Depth
+    platforms: tuple[Platform, ...]
+    handles: tuple[str, ...]
+    results: tuple[Result, ...]
+    findings: tuple[Finding, ...]
+    todo: tuple[TodoItem, ...]
+    best_handle: BestHandle | None
+    lookalike_checks: int
+    started_at: datetime
+    finished_at: datetime
+    timings: dict[str, float] = field(default_factory=dict)
+    incomplete: bool = False
+
+    def result(self, platform: str, handle: str) -> Result | None:
+        return next((r for r in self.results if r.platform == platform and r.handle == handle), None)
+
+    def summary(self) -> dict[str, Any]:
+        counts = summarise(r for r in self.results if r.handle == self.handle)
+        return {
+            "brand_handle": counts.to_dict(),
+            "findings": dict(Counter(f.classification.value for f in self.findings)),
+            "todo": dict(Counter(item.action.value for item in self.todo)),
+            "lookalike_checks": self.lookalike_checks,
+            "incomplete": self.incomplete,
+        }
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "brand": self.brand,
+            "handle": self.handle,
+            "depth": self.depth.value,
+            "started_at": self.started_at.isoformat(timespec="seconds"),
+            "finished_at": self.finished_at.isoformat(timespec="seconds"),
+            "timings": self.timings,
+            "platforms": [
+                {
+                    "id": p.id,
+                    "name": p.name,
+                    "priority": p.priority.value,
+                    "tags": list(p.tags),
+                    "profile": p.urls.profile,
+                    "signup": p.urls.signup,
+                    "report": p.urls.report,
+                }
+                for p in self.platforms
+            ],
+            "handles": list(self.handles),
+            "best_handle": self.best_handle.to_dict() if self.best_handle else None,
+            "todo": [item.to_dict() for item in self.todo],
+            "findings": [f.to_dict() for f in self.findings],
+            "results": [r.to_dict() for r in self.results],
+            "summary": self.summary(),
+        }
