@@ -25,6 +25,7 @@ from .lookalikes import generate
 from .models import Platform, Priority, Reason, Result, Verdict
 from .registry import load_catalogue, load_platforms, parse_platforms, select
 from .scanner import scan as _scan
+from .selection import Chosen, choose_platforms
 
 __version__ = "0.1.0"
 
@@ -84,8 +85,7 @@ async def scan(
     elif brand:
         config = replace(config, brand=brand)
     if platforms is None:
-        chosen = config.selection
-        platforms = select(load_platforms(chosen.file), only=chosen.only, tags=chosen.tags, exclude=chosen.exclude)
+        return await _scan(config, choose_platforms(config.selection).platforms, options=options, depth=depth)
     return await _scan(config, _platforms(platforms), options=options, depth=depth)
 
 
@@ -102,6 +102,7 @@ def hunt_sync(brand: str, platforms: PlatformSource = None, **options: Any) -> H
 __all__ = [
     "Candidate",
     "Checker",
+    "Chosen",
     "Classification",
     "Config",
     "ConfigError",
@@ -122,6 +123,7 @@ __all__ = [
     "__version__",
     "check",
     "check_sync",
+    "choose_platforms",
     "generate",
     "hunt",
     "hunt_sync",

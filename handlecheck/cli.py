@@ -28,7 +28,7 @@ from tqdm import tqdm
 from . import __version__, aio
 from .brands import read_brands
 from .changes import FailOn, Snapshot, compare, from_history, parse_policies, read_baseline, violations, write_baseline
-from .config import CONFIG_NAME, Config, find_config, load_config, starter
+from .config import CONFIG_NAME, Config, Selection, find_config, load_config, starter
 from .domain import Depth, Owned, ScanReport, Technique
 from .engine import Checker
 from .errors import HandlecheckError, InputError
@@ -39,7 +39,7 @@ from .hunt import hunt, plan
 from .lookalikes import DEFAULT_AFFIXES, KEYBOARDS, Brand, generate
 from .models import Platform, Result
 from .planner import variants
-from .registry import import_file, is_native, json_document, load_catalogue, merge, read_file, select, validate_file
+from .registry import import_file, is_native, json_document, load_catalogue, read_file, select, validate_file
 from .report.junit import render_junit
 from .report.results import csv_header, csv_line, jsonl_line, render_json, render_table
 from .report.scan import md, render_html, render_markdown
@@ -50,7 +50,8 @@ from .report.text import printable, spreadsheet_cell
 from .report.yaml import dump_yaml
 from .scanner import Progress, assemble
 from .scanner import scan as run_scan
-from .selfcheck import Health, PlatformHealth, read_skip_file, selfcheck, write_skip_file
+from .selection import choose_platforms
+from .selfcheck import Health, PlatformHealth, selfcheck, write_skip_file
 from .summary import summarise
 
 EXIT_OK = 0
@@ -423,20 +424,29 @@ def console() -> int:
     return main()
 
 
-def _chosen_platforms(args: argparse.Namespace) -> tuple[Platform, ...]:
-    catalogue = merge(
-        load_catalogue(args.platforms, nsfw=args.nsfw),
-        *(load_catalogue(path, nsfw=args.nsfw) for path in args.add_platforms),
+def _selection(args: argparse.Namespace) -> Selection:
+    """The platform selection the command line gives (empty where it gives none)."""
+    return Selection(
+        file=args.platforms,
+        add=tuple(args.add_platforms),
+        only=tuple(args.only),
+        tags=tuple(args.tags),
+        exclude=tuple(args.exclude),
+        nsfw=args.nsfw,
+        skip_file=getattr(args, "skip_file", None),
     )
-    if catalogue.skipped:
+
+
+def _chosen_platforms(args: argparse.Namespace, config: Config | None = None) -> tuple[Platform, ...]:
+    selection = _selection(args)
+    chosen = choose_platforms(config.selection.overridden_by(selection) if config else selection)
+    if chosen.left_out:
         print(
-            f"handlecheck: note: {len(catalogue.skipped)} platform entries left out "
+            f"handlecheck: note: {chosen.left_out} platform entries left out "
             "(see why with: handlecheck platforms validate FILE)",
             file=sys.stderr,
         )
-    skip = read_skip_file(args.skip_file) if getattr(args, "skip_file", None) else set()
-    usable = [p for p in catalogue.platforms if p.id not in skip]
-    return select(usable, only=args.only, tags=args.tags, exclude=[e for e in args.exclude if e not in skip])
+    return chosen.platforms
 
 
 def _http_options(args: argparse.Namespace) -> HttpOptions:
@@ -675,16 +685,6 @@ def _scan_config(args: argparse.Namespace) -> Config:
     )
 
 
-def _apply_selection(args: argparse.Namespace, config: Config) -> None:
-    """Fill the selection flags the user left empty from the config file."""
-    chosen = config.selection
-    args.platforms = args.platforms or chosen.file
-    args.add_platforms = args.add_platforms or list(chosen.add)
-    args.only = args.only or list(chosen.only)
-    args.tags = args.tags or list(chosen.tags)
-    args.exclude = args.exclude or list(chosen.exclude)
-
-
 EXTENSIONS = {"table": "txt", "markdown": "md", "json": "json", "csv": "csv", "html": "html", "junit": "xml"}
 SCAN_RENDERERS: dict[str, Callable[[ScanReport], str]] = {
     "table": render_scan_table, "markdown": render_markdown, "json": render_scan_json,
@@ -706,9 +706,8 @@ def cmd_scan(args: argparse.Namespace) -> int:
         config = _scan_config(args)
         if not Brand.parse(config.brand).handle:
             raise InputError(f"brand {config.brand[:60]!r} has no letters or digits")
-        _apply_selection(args, config)
         configs = [config]
-    platforms = _chosen_platforms(args)
+    platforms = _chosen_platforms(args, configs[0] if not args.input else None)
     out_dir = Path(args.out) if args.out else None
     if out_dir is not None:
         try:

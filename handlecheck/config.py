@@ -43,11 +43,27 @@ class Owners:
 
 @dataclass(frozen=True, slots=True)
 class Selection:
+    """Which platforms to ask (see `handlecheck.selection.choose_platforms`)."""
+
     file: str | None = None
     add: tuple[str, ...] = ()
     only: tuple[str, ...] = ()
     tags: tuple[str, ...] = ()
     exclude: tuple[str, ...] = ()
+    nsfw: bool = False
+    skip_file: str | None = None
+
+    def overridden_by(self, other: Selection) -> Selection:
+        """This selection with every setting that `other` gives (the command line's) on top."""
+        return Selection(
+            file=other.file or self.file,
+            add=other.add or self.add,
+            only=other.only or self.only,
+            tags=other.tags or self.tags,
+            exclude=other.exclude or self.exclude,
+            nsfw=other.nsfw or self.nsfw,
+            skip_file=other.skip_file or self.skip_file,
+        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -149,12 +149,3 @@ def write_skip_file(path: str | Path, reports: Sequence[PlatformHealth]) -> int:
     except OSError as exc:
         raise InputError(f"cannot write {path}: {exc.strerror or exc}") from None
     return len(broken)
-
-
-def read_skip_file(path: str | Path) -> set[str]:
-    """Platform ids listed in a skip file (the first word of each line; '#' starts a comment)."""
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"cannot read skip file {path}: {getattr(exc, 'strerror', None) or exc}") from None
-    return {line.split()[0] for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")}
