@@ -7,7 +7,6 @@ error, 3 nothing could be reached or the scan is incomplete, 130 interrupted.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import csv
 import json
 import logging
@@ -27,7 +26,8 @@ from tqdm import tqdm
 
 from . import __version__, aio
 from .brands import read_brands
-from .changes import FailOn, Snapshot, compare, from_history, parse_policies, read_baseline, violations, write_baseline
+from .bulk import BrandOutcome, BulkScan
+from .changes import FailOn, compare, from_history, parse_policies, read_baseline, write_baseline
 from .config import CONFIG_NAME, Config, Selection, find_config, load_config, starter
 from .domain import Depth, Owned, ScanReport, Technique
 from .engine import Checker
@@ -48,8 +48,6 @@ from .report.scan import render_json as render_scan_json
 from .report.scan import render_table as render_scan_table
 from .report.text import printable, spreadsheet_cell
 from .report.yaml import dump_yaml
-from .scanner import Progress, assemble
-from .scanner import scan as run_scan
 from .selection import choose_platforms
 from .selfcheck import Health, PlatformHealth, selfcheck, write_skip_file
 from .summary import summarise
@@ -728,8 +726,8 @@ def cmd_scan(args: argparse.Namespace) -> int:
         try:
             aio.run(run.scan_all(configs))
         except KeyboardInterrupt:
-            run.write_partial()
-            print(f"handlecheck: interrupted; partial reports written for {len(run.unfinished)} brands, "
+            written = run.write_partial()
+            print(f"handlecheck: interrupted; partial reports written for {written} brands, "
                   "the rest resumes on the next run", file=sys.stderr)  # fmt: skip
             return EXIT_INTERRUPTED
         bar.close()
@@ -750,27 +748,26 @@ def cmd_scan(args: argparse.Namespace) -> int:
 
 
 class _BulkRun:
-    """One run over one or many brands, sharing one session and its per-host limits."""
-
-    BRANDS_AT_ONCE = 4
+    """The command line's side of a scan over one or many brands: progress, report files and
+    the summary table. The scanning, the history and the policy are `bulk.BulkScan`'s."""
 
     def __init__(
-        self,
-        args: argparse.Namespace,
-        platforms: Sequence[Platform],
-        history: History | None,
-        bar: tqdm[Any],
-        out_dir: Path | None,
-        policies: frozenset[FailOn],
-    ) -> None:
+        self, args: argparse.Namespace, platforms: Sequence[Platform], history: History | None, bar: tqdm[Any],
+        out_dir: Path | None, policies: frozenset[FailOn],
+    ) -> None:  # fmt: skip
         self.args = args
-        self.platforms = platforms
-        self.history = history
         self.bar = bar
         self.out_dir = out_dir
-        self.policies = policies
-        self.max_age = timedelta(hours=args.max_age)
-        self.unfinished: dict[str, tuple[Config, Progress]] = {}
+        self.scanner = BulkScan(
+            platforms,
+            options=_http_options(args),
+            history=history,
+            max_age=timedelta(hours=args.max_age),
+            baseline=read_baseline(args.baseline) if args.baseline else None,
+            compare_with_history=not args.baseline,
+            policies=policies,
+            on_result=self._advance,
+        )
         self.violations: list[str] = []
         self.incomplete: list[str] = []
         self.unreachable: str | None = None  # why nothing answered, in a one-brand run
@@ -778,65 +775,26 @@ class _BulkRun:
         self.junit: list[ScanReport] = []
         self.bulk = out_dir is not None and bool(args.input)
         self.brands_done = 0
-        self.brands_total = 0
 
-    def _recall(self, handle: str, platform: Platform) -> Result | None:
-        return self.history.fresh(platform.id, handle, self.max_age) if self.history else None
+    def _advance(self, _: Result) -> None:
+        self.bar.update()
 
     async def scan_all(self, configs: Sequence[Config]) -> None:
-        self.brands_total = len(configs)
-        gate = asyncio.Semaphore(self.BRANDS_AT_ONCE)
-        async with Checker(_http_options(self.args), recall=self._recall) as checker:
+        async for outcome in self.scanner.run(configs):
+            self.brands_done += 1
+            self.bar.set_postfix_str(f"{self.brands_done}/{len(configs)} brands", refresh=False)
+            self._conclude(outcome)
 
-            async def one(config: Config) -> None:
-                async with gate:
-                    await self.scan_one(config, checker)
-
-            await asyncio.gather(*(one(config) for config in configs))
-
-    async def scan_one(self, config: Config, checker: Checker) -> None:
-        history = self.history
-        scan_id = history.start_scan(config.brand, resume_within=self.max_age) if history else 0
-        progress = Progress()
-        self.unfinished[config.brand] = (config, progress)
-
-        def record(result: Result) -> None:
-            if history is not None:
-                history.record(scan_id, result)
-            self.bar.update()
-
-        report = await run_scan(config, self.platforms, checker=checker, progress=progress, on_result=record)
-        previous = self._previous(config.brand, scan_id)
-        if history is not None:
-            history.record_findings(scan_id, report.findings)
-            history.finish_scan(scan_id)
-        del self.unfinished[config.brand]
-        self.brands_done += 1
-        self.bar.set_postfix_str(f"{self.brands_done}/{self.brands_total} brands", refresh=False)
-        self._conclude(config, report, previous)
-
-    def _previous(self, brand: str, scan_id: int) -> Snapshot | None:
-        if self.args.baseline:
-            return read_baseline(self.args.baseline)
-        if self.history is None:
-            return None
-        earlier = [s for s in self.history.scans(brand) if s.id != scan_id and s.status == "done"]
-        return from_history(self.history, earlier[0].id, brand) if earlier else None
-
-    def _conclude(self, config: Config, report: ScanReport, previous: Snapshot | None) -> None:
-        snapshot = Snapshot.from_report(report)
-        changes = compare(previous, snapshot) if previous is not None else []
-        if previous is None and FailOn.NEW_LOOKALIKE in self.policies:
-            changes = compare(Snapshot(report.brand), snapshot)  # no earlier scan: every lookalike is new
-        self.violations += violations(self.policies, report, changes, config.report_risk)
+    def _conclude(self, outcome: BrandOutcome) -> None:
+        report = outcome.report
+        self.violations += outcome.violations
         if report.incomplete:
             self.incomplete.append(report.brand)
-        mine = [r for r in report.results if r.handle == report.handle]
-        mine_summary = summarise(mine)
-        if not self.bulk and mine_summary.unreachable:
-            self.unreachable = mine_summary.unreachable_cause
+        mine = summarise(r for r in report.results if r.handle == report.handle)
+        if not self.bulk and mine.unreachable:
+            self.unreachable = mine.unreachable_cause
         if self.args.baseline and self.args.update_baseline:
-            write_baseline(self.args.baseline, snapshot)
+            write_baseline(self.args.baseline, outcome.snapshot)
         self._write(report)
 
     def _write(self, report: ScanReport) -> None:
@@ -868,11 +826,13 @@ class _BulkRun:
             else:
                 out.write(summary + f"\n\n{len(self.rows)} brands; reports in {self.out_dir}\n")
 
-    def write_partial(self) -> None:
-        """Reports for the brands a Ctrl-C stopped, from what they had gathered."""
-        for config, progress in list(self.unfinished.values()):
-            self._write(assemble(config, self.platforms, progress, config.depth))
+    def write_partial(self) -> int:
+        """Reports for the brands a Ctrl-C stopped, from what they had gathered; how many."""
+        partial = self.scanner.partial_reports()
+        for report in partial:
+            self._write(report)
         self.finish()
+        return len(partial)
 
 
 def cmd_init(args: argparse.Namespace) -> int:

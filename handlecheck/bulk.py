@@ -1,0 +1,151 @@
+"""Many brands in one run: one session and its per-host limits, the history, and what changed.
+
+`BulkScan.run(configs)` yields one `BrandOutcome` per brand as each finishes: its ScanReport,
+what changed since the baseline (the previous complete scan in the history, or a baseline
+snapshot), and which `--fail-on` policies it breaks. It writes nothing but the history: the
+caller renders and stores the reports. Brands are taken from `configs` a few at a time and
+outcomes are handed over through a short queue, so memory stays flat in the number of brands.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+
+from .changes import Change, FailOn, Snapshot, compare, from_history, violations
+from .config import Config
+from .domain import ScanReport
+from .engine import Checker
+from .history import History
+from .http import HttpOptions
+from .models import Platform, Result
+from .scanner import Progress, assemble, scan
+
+BRANDS_AT_ONCE = 4
+
+
+@dataclass(frozen=True, slots=True)
+class BrandOutcome:
+    """One brand's scan and what it means for the run's policy."""
+
+    config: Config
+    report: ScanReport
+    snapshot: Snapshot
+    changes: tuple[Change, ...]
+    violations: tuple[str, ...]
+
+
+class BulkScan:
+    """`async for outcome in BulkScan(platforms, ...).run(configs)`; after a stop,
+    `partial_reports()` has what the unfinished brands had gathered.
+
+    Changes are against `baseline` when given, else (unless `compare_with_history` is off)
+    against the brand's previous complete scan in `history`."""
+
+    def __init__(
+        self,
+        platforms: Sequence[Platform],
+        *,
+        options: HttpOptions | None = None,
+        history: History | None = None,
+        max_age: timedelta = timedelta(hours=24),
+        baseline: Snapshot | None = None,
+        compare_with_history: bool = True,
+        policies: frozenset[FailOn] = frozenset(),
+        on_result: Callable[[Result], None] | None = None,
+    ) -> None:
+        self.platforms = platforms
+        self.options = options
+        self.history = history
+        self.max_age = max_age
+        self.baseline = baseline
+        self.compare_with_history = compare_with_history
+        self.policies = policies
+        self.on_result = on_result
+        self._unfinished: dict[int, tuple[Config, Progress]] = {}
+
+    async def run(self, configs: Iterable[Config]) -> AsyncIterator[BrandOutcome]:
+        outcomes: asyncio.Queue[BrandOutcome | None] = asyncio.Queue(maxsize=BRANDS_AT_ONCE)
+        source = iter(configs)
+        async with Checker(self.options, recall=self._recall) as checker:
+
+            async def worker() -> None:
+                for config in source:  # shared: each worker takes the next brand
+                    await outcomes.put(await self._scan_one(config, checker))
+
+            async def feed() -> None:
+                try:
+                    async with asyncio.TaskGroup() as group:
+                        for _ in range(BRANDS_AT_ONCE):
+                            group.create_task(worker())
+                finally:
+                    await outcomes.put(None)
+
+            feeder = asyncio.create_task(feed())
+            try:
+                while (outcome := await outcomes.get()) is not None:
+                    yield outcome
+                await _first_error(feeder)
+            finally:
+                feeder.cancel()
+                await asyncio.gather(feeder, return_exceptions=True)
+
+    def partial_reports(self) -> list[ScanReport]:
+        """Reports for the brands a stop interrupted, from what they had gathered."""
+        return [
+            assemble(config, self.platforms, progress, config.depth) for config, progress in self._unfinished.values()
+        ]
+
+    def _recall(self, handle: str, platform: Platform) -> Result | None:
+        return self.history.fresh(platform.id, handle, self.max_age) if self.history else None
+
+    async def _scan_one(self, config: Config, checker: Checker) -> BrandOutcome:
+        history = self.history
+        scan_id = history.start_scan(config.brand, resume_within=self.max_age) if history else 0
+        progress = Progress()
+        key = id(progress)
+        self._unfinished[key] = (config, progress)
+
+        def record(result: Result) -> None:
+            if history is not None:
+                history.record(scan_id, result)
+            if self.on_result is not None:
+                self.on_result(result)
+
+        report = await scan(config, self.platforms, checker=checker, progress=progress, on_result=record)
+        previous = self._previous(config.brand, scan_id)
+        if history is not None:
+            history.record_findings(scan_id, report.findings)
+            history.finish_scan(scan_id)
+        del self._unfinished[key]
+        snapshot = Snapshot.from_report(report)
+        if previous is not None:
+            changes = compare(previous, snapshot)
+        elif FailOn.NEW_LOOKALIKE in self.policies:
+            changes = compare(Snapshot(report.brand), snapshot)  # no earlier scan: every lookalike is new
+        else:
+            changes = []
+        broken = violations(self.policies, report, changes, config.report_risk)
+        return BrandOutcome(config, report, snapshot, tuple(changes), tuple(broken))
+
+    def _previous(self, brand: str, scan_id: int) -> Snapshot | None:
+        if self.baseline is not None or not self.compare_with_history:
+            return self.baseline
+        if self.history is None:
+            return None
+        earlier = [s for s in self.history.scans(brand) if s.id != scan_id and s.status == "done"]
+        return from_history(self.history, earlier[0].id, brand) if earlier else None
+
+
+async def _first_error(feeder: asyncio.Task[None]) -> None:
+    """Wait for the workers; re-raise the first error one of them met, as itself (a
+    HandlecheckError stays one line), not wrapped in an ExceptionGroup."""
+    try:
+        await feeder
+    except BaseExceptionGroup as group:
+        first = group.exceptions[0]
+        while isinstance(first, BaseExceptionGroup):
+            first = first.exceptions[0]
+        raise first from None
