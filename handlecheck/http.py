@@ -11,7 +11,7 @@ import random
 import re
 import ssl
 from collections.abc import Hashable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from types import TracebackType
 
@@ -151,9 +151,11 @@ class HttpClient:
         await self._resolver.close()
 
     def slots(self, key: Hashable) -> int:
-        """Requests the host behind a politeness key takes in flight now (see `limiter`)."""
+        """Checks to keep going for the host behind a politeness key: twice the requests it
+        takes in flight now (see `limiter`), so that a check waiting for a retry or for its
+        turn never leaves the host idle; the limiter still holds the requests to its budget."""
         limiter = self._limiters.get(key) if isinstance(key, str) else None
-        return limiter.slots if limiter is not None else self.options.host_concurrency
+        return 2 * (limiter.slots if limiter is not None else self.options.host_concurrency)
 
     def limiter(self, key: str, policy: RateLimit | None) -> HostLimiter:
         """The limiter for a host key; when platforms on one host disagree the stricter wins."""
@@ -169,26 +171,43 @@ class HttpClient:
         return isinstance(exc, _RetryableStatus) or (isinstance(exc, FetchError) and exc.retryable)
 
     def _wait(self, state: RetryCallState) -> float:
-        # The first attempt ran before tenacity started counting: shift the exponent by one.
-        return self._backoff(state.attempt_number + 1)
+        # The first attempt ran before tenacity started counting, and its retry waited
+        # `_backoff(0)`: tenacity's attempt n is retry n + 1.
+        return self._backoff(state.attempt_number)
 
     def _backoff(self, attempt: int) -> float:
-        """Full-jitter exponential backoff: a random wait up to backoff * 2^attempt, capped."""
+        """Full-jitter exponential backoff: a random wait up to backoff * 2^attempt, capped
+        (the first retry waits up to `backoff`, the second up to twice that, ...)."""
         return random.uniform(0, min(10.0, self.options.backoff * 2**attempt))
 
     async def fetch(
         self, request: HttpRequest, policy: RateLimit | None = None, *, host: str | None = None
     ) -> HttpResponse:
-        """Send `request` politely: network errors and 5xx are retried (`retries` times, with
-        backoff); a 429, or a 5xx with Retry-After, slows the host down and the request waits
-        its turn again, without spending a retry, until the host's time budget is spent.
+        """Send `request` politely, and follow its redirects (unless it says not to), each hop
+        as a request of its own: paced by its host's limiter, retried on its own.
 
-        `host` is the politeness key (see `host_key`); by default the request URL's own host.
-        A 429 or 5xx that outlasts all that is returned (the rules judge it `unknown`); any
-        other failure raises FetchError.
+        Network errors and 5xx are retried (`retries` times, with backoff); a 429, or a 5xx
+        with Retry-After, slows the host down and the request waits its turn again, without
+        spending a retry, until the host's time budget is spent. `host` is the politeness key
+        (see `host_key`); by default the request URL's own host. A 429 or 5xx that outlasts
+        all that is returned (the rules judge it `unknown`); any other failure raises
+        FetchError.
         """
         key = host or host_key(request.url)
-        limiter = self.limiter(key, policy)
+        response = await self._polite(request, key, self.limiter(key, policy))
+        hops = 0
+        while request.redirects and response.status in REDIRECTS and (location := response.header("location")):
+            if hops == self.options.max_redirects:
+                raise FetchError(Reason.TOO_MANY_REDIRECTS, f"more than {self.options.max_redirects} redirects")
+            request = _redirected(request, response, location)
+            hop_key = host_key(request.url)
+            hop_limiter = self.limiter(hop_key, policy if hop_key == key else None)
+            response = await self._polite(request, hop_key, hop_limiter)
+            hops += 1
+        return replace(response, redirected=True) if hops else response
+
+    async def _polite(self, request: HttpRequest, key: str, limiter: HostLimiter) -> HttpResponse:
+        """One hop: retries for network errors and 5xx, the host's pace for 429s."""
         while True:
             response = await self._retrying(request, key, limiter)
             if not _asks_to_slow_down(response):
@@ -212,7 +231,7 @@ class HttpClient:
                 if isinstance(first, _RetryableStatus):
                     return first.response
                 raise
-            await asyncio.sleep(self._backoff(1))
+            await asyncio.sleep(self._backoff(0))
         # Most requests succeed at once; tenacity takes over only for the retries.
         retrying = AsyncRetrying(
             stop=stop_after_attempt(self.options.retries),
@@ -293,8 +312,7 @@ class HttpClient:
                 URL(request.url, encoded=True),
                 headers=dict(request.headers),
                 data=request.body,
-                allow_redirects=request.redirects,
-                max_redirects=self.options.max_redirects,
+                allow_redirects=False,  # followed by `fetch`, one polite hop at a time
                 proxy=self.options.proxy,
             ) as resp:
                 body, truncated = await self._read(resp)
@@ -305,7 +323,6 @@ class HttpClient:
                     body=body,
                     truncated=truncated,
                     cookies=tuple((name, morsel.value) for name, morsel in resp.cookies.items()),
-                    redirected=bool(resp.history),
                 )
         except aiohttp.ConnectionTimeoutError:
             raise FetchError(
@@ -316,10 +333,6 @@ class HttpClient:
             ) from None
         except TimeoutError:
             raise FetchError(Reason.TIMEOUT, f"no answer within {self.options.timeout:g}s", retryable=True) from None
-        except aiohttp.TooManyRedirects:
-            raise FetchError(Reason.TOO_MANY_REDIRECTS, f"more than {self.options.max_redirects} redirects") from None
-        except aiohttp.NonHttpUrlRedirectClientError as exc:
-            raise FetchError(Reason.UNEXPECTED_RESPONSE, f"redirect to a non-http URL: {exc}") from None
         except aiohttp.InvalidURL as exc:
             raise FetchError(Reason.UNEXPECTED_RESPONSE, f"invalid URL: {exc}") from None
         except (aiohttp.ClientSSLError, ssl.SSLError) as exc:
@@ -361,3 +374,26 @@ def _short(exc: BaseException) -> str:
 def _asks_to_slow_down(response: HttpResponse) -> bool:
     """A 429, or a 5xx that says when to come back: the host is pacing us, not failing."""
     return response.status == 429 or (500 <= response.status <= 599 and response.header("retry-after") is not None)
+
+
+REDIRECTS = frozenset({301, 302, 303, 307, 308})
+
+
+def _redirected(request: HttpRequest, response: HttpResponse, location: str) -> HttpRequest:
+    """The request a redirect asks for, as browsers make it: 303 (and 301/302 after a POST)
+    becomes a GET without a body. Headers the platform file set go to the same host only."""
+    try:
+        target = URL(response.url).join(URL(location))
+    except ValueError as exc:
+        raise FetchError(Reason.UNEXPECTED_RESPONSE, f"unusable redirect {location[:200]!r}: {exc}") from None
+    if target.scheme not in ("http", "https") or not target.host:
+        raise FetchError(Reason.UNEXPECTED_RESPONSE, f"redirect to a non-http URL: {location[:200]}")
+    as_get = response.status == 303 or (response.status in (301, 302) and request.method == "POST")
+    same_host = URL(request.url).origin() == target.origin()
+    return replace(
+        request,
+        url=str(target),
+        method="GET" if as_get else request.method,
+        body=None if as_get else request.body,
+        headers=request.headers if same_host else (),
+    )

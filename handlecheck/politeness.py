@@ -63,6 +63,7 @@ class HostLimiter:
         self._starts: deque[float] = deque(maxlen=_RECENT_STARTS)
         self._streak = 0
         self._rate_step = 0.0
+        self._slowed_at: float | None = None
         self._closed_until = 0.0
         self._closed_because: tuple[Reason, str] | None = None
         self._interrupted = asyncio.Event()
@@ -115,15 +116,21 @@ class HostLimiter:
 
     def slowed_down(self, retry_after: float | None) -> None:
         """The host answered 429: halve the rate it was getting, one request in flight, and
-        wait as long as it asked (else one gap) before the next start."""
+        wait as long as it asked (else one gap) before the next start. A 429 that comes within
+        one gap of the last slow-down answers a request sent before it, in the same burst: it
+        is not a sign that the slower pace is still too fast, and does not halve it again."""
         now = asyncio.get_running_loop().time()
         if self.rate_limited_since is None:
             self.rate_limited_since = now
-        gap = min(max(2 * self.current.interval, 2 * self._achieved_gap(), SLOWEST_GAP), LONGEST_GAP)
-        self.current = RateLimit(1, gap)
-        self._rate_step = 0.1 / gap
+        same_burst = self._slowed_at is not None and now - self._slowed_at < self.current.interval
+        if not same_burst:
+            gap = min(max(2 * self.current.interval, 2 * self._achieved_gap(), SLOWEST_GAP), LONGEST_GAP)
+            self.current = RateLimit(1, gap)
+            self._rate_step = 0.1 / gap
+            self._slowed_at = now
         self._streak = 0
-        self._next_start = max(self._next_start, now + (gap if retry_after is None else retry_after))
+        wait = self.current.interval if retry_after is None else retry_after
+        self._next_start = max(self._next_start, now + wait)
 
     def answered(self) -> None:
         """The host answered without complaint: win back some rate, and after a run of such

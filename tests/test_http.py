@@ -129,3 +129,30 @@ def test_a_429_halves_the_rate_and_answers_win_it_back() -> None:
         assert limiter.current.interval < slowed.interval / 4, "and most of the rate"
 
     asyncio.run(scenario())
+
+
+async def test_redirects_are_followed_hop_by_hop_and_file_headers_stay_on_their_host(
+    sim: Simulator, platform_file: PlatformFile
+) -> None:
+    seen: list[tuple[str, str | None]] = []
+
+    async def landing(request: web.Request) -> web.Response:
+        seen.append((request.path, request.headers.get("X-Api-Key")))
+        return web.Response(text="<html>@acme</html>", content_type="text/html")
+
+    other = await sim.site(landing)
+
+    async def moved(request: web.Request) -> web.StreamResponse:
+        seen.append((request.path, request.headers.get("X-Api-Key")))
+        if request.path.startswith("/u/"):
+            raise web.HTTPFound(f"/v/{request.path.rsplit('/', 1)[-1]}")
+        raise web.HTTPFound(f"{other.base}/w/acme")
+
+    site = await sim.site(moved)
+    entry = profile_entry("moved", site.base).replace(
+        'request: {url: "' + site.base + '/{{handle}}"}',
+        'request: {url: "' + site.base + '/u/{{handle}}", headers: {X-Api-Key: k1}}',
+    )
+    results = await run(platform_file(entry), ["acme"], HttpOptions(retries=0))
+    assert results["acme", "moved"].verdict is Verdict.TAKEN
+    assert seen == [("/u/acme", "k1"), ("/v/acme", "k1"), ("/w/acme", None)], "the key never leaves its host"
