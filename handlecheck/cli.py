@@ -7,13 +7,10 @@ error, 3 nothing could be reached or the scan is incomplete, 130 interrupted.
 from __future__ import annotations
 
 import argparse
-import csv
-import json
 import logging
 import os
 import sys
 import time
-from collections import Counter
 from collections.abc import Callable, Sequence
 from contextlib import ExitStack
 from dataclasses import replace
@@ -21,7 +18,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import IO, Any
 
-from tabulate import tabulate
 from tqdm import tqdm
 
 from . import __version__, aio
@@ -40,13 +36,17 @@ from .lookalikes import DEFAULT_AFFIXES, KEYBOARDS, Brand, generate
 from .models import Platform, Result
 from .planner import variants
 from .registry import import_file, is_native, json_document, load_catalogue, read_file, select, validate_file
+from .report.bulk import render_bulk_summary
+from .report.catalogue import health_counts, render_platform_list, render_selfcheck
+from .report.history import render_diff, render_history
 from .report.junit import render_junit
+from .report.lookalikes import render_candidates, render_findings
 from .report.results import csv_header, csv_line, jsonl_line, render_json, render_table
-from .report.scan import md, render_html, render_markdown
 from .report.scan import render_csv as render_scan_csv
+from .report.scan import render_html, render_markdown
 from .report.scan import render_json as render_scan_json
 from .report.scan import render_table as render_scan_table
-from .report.text import printable, spreadsheet_cell
+from .report.text import printable
 from .report.yaml import dump_yaml
 from .selection import choose_platforms
 from .selfcheck import Health, PlatformHealth, selfcheck, write_skip_file
@@ -59,8 +59,6 @@ EXIT_UNREACHABLE = 3
 EXIT_INTERRUPTED = 130
 FORMATS = ("table", "json", "jsonl", "csv")
 STREAMING_FORMATS = ("jsonl", "csv")
-CANDIDATE_FIELDS = ("handle", "technique", "tier", "distance", "similarity", "detail")
-HEALTH_ORDER = (Health.BROKEN, Health.UNREACHABLE, Health.UNTESTED, Health.WORKING)
 
 log = logging.getLogger("handlecheck")
 
@@ -589,21 +587,7 @@ def cmd_lookalikes(args: argparse.Namespace) -> int:
         brand, techniques=techniques, affixes=affixes, keyboard=args.keyboard, platform=platform, limit=args.max
     )
     with ExitStack() as stack:
-        out = _open_output(stack, args.output)
-        rows = [c.to_dict() for c in candidates]
-        if args.format == "json":
-            out.write(json.dumps({"brand": brand, "candidates": rows}, indent=2) + "\n")
-        elif args.format == "jsonl":
-            out.writelines(json.dumps(row) + "\n" for row in rows)
-        elif args.format == "csv":
-            writer = csv.DictWriter(out, fieldnames=list(CANDIDATE_FIELDS), lineterminator="\n")
-            writer.writeheader()
-            writer.writerows(rows)
-        else:
-            table = [[i, c.handle, c.technique.value, c.to_dict()["tier"], c.distance, f"{c.similarity:.2f}"]
-                     for i, c in enumerate(candidates, 1)]  # fmt: skip
-            headers = ["rank", "handle", "technique", "tier", "edits", "similarity"]
-            out.write(tabulate(table, headers=headers, tablefmt="simple") + f"\n\n{len(candidates)} candidates\n")
+        _open_output(stack, args.output).write(render_candidates(brand, candidates, args.format))
     return EXIT_OK
 
 
@@ -627,37 +611,7 @@ def _hunt(
     progress.close()
     summary = summarise(report.results)
     with ExitStack() as stack:
-        out = _open_output(stack, args.output)
-        rows = [f.to_dict() for f in report.findings]
-        if args.format == "json":
-            document = {"brand": brand, "depth": depth.value, "findings": rows, "summary": summary.to_dict()}
-            out.write(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
-        elif args.format == "jsonl":
-            out.writelines(json.dumps(row, ensure_ascii=False) + "\n" for row in rows)
-        elif args.format == "csv":
-            writer = csv.writer(out, lineterminator="\n")
-            writer.writerow(["platform", "handle", "classification", "risk", "url", "display_name", "reasons"])
-            for f in report.findings:
-                name = f.profile.display_name if f.profile and f.profile.display_name else ""
-                cells = [
-                    f.platform,
-                    f.handle,
-                    f.classification.value,
-                    str(f.risk),
-                    f.url or "",
-                    name,
-                    "; ".join(f.reasons),
-                ]
-                writer.writerow([spreadsheet_cell(c) for c in cells])
-        else:
-            table = [[f.risk, f.classification.value, f.platform, f.handle, printable(f.url or "-", 60),
-                      printable("; ".join(f.reasons[1:]) or f.reasons[0], 90)] for f in report.findings]  # fmt: skip
-            headers = ["risk", "class", "platform", "handle", "url", "why"]
-            out.write(tabulate(table, headers=headers, tablefmt="simple") + "\n\n")
-            counts = Counter(f.classification.value for f in report.findings)
-            found = ", ".join(f"{n} {c}" for c, n in counts.most_common()) or "no lookalike accounts"
-            owned_note = f"; {report.owned_seen} owned accounts not flagged" if report.owned_seen else ""
-            out.write(f"{len(report.results)} lookalike checks ({depth.value}): {found}{owned_note}\n")
+        _open_output(stack, args.output).write(render_findings(report, depth, summary, args.format))
     if summary.unreachable:
         _say_unreachable(summary.unreachable_cause)
         return EXIT_UNREACHABLE
@@ -771,8 +725,7 @@ class _BulkRun:
         self.violations: list[str] = []
         self.incomplete: list[str] = []
         self.unreachable: str | None = None  # why nothing answered, in a one-brand run
-        self.rows: list[list[object]] = []
-        self.junit: list[ScanReport] = []
+        self.written: list[ScanReport] = []
         self.bulk = out_dir is not None and bool(args.input)
         self.brands_done = 0
 
@@ -806,25 +759,17 @@ class _BulkRun:
         assert self.out_dir is not None
         name = Brand.parse(report.brand).handle or "brand"
         (self.out_dir / f"{name}.{EXTENSIONS[fmt]}").write_text(SCAN_RENDERERS[fmt](report), encoding="utf-8")
-        counts = report.summary()["todo"]
-        best = report.best_handle.handle if report.best_handle else "-"
-        actions = [counts.get(a, 0) for a in ("report", "register", "claim", "fix")]
-        self.rows.append([report.brand, *actions, len(report.findings), best, "yes" if report.incomplete else ""])
-        if fmt == "junit":
-            self.junit.append(report)
+        self.written.append(report)
 
     def finish(self) -> None:
         if not self.bulk:
             return
-        self.rows.sort(key=lambda row: str(row[0]).casefold())
-        headers = ["brand", "report", "register", "claim", "fix", "lookalikes", "best handle", "incomplete"]
-        summary = tabulate(self.rows, headers=headers, tablefmt="simple")
         with ExitStack() as stack:
             out = _open_output(stack, self.args.output)
             if self.args.format == "junit":
-                out.write(render_junit(self.junit))
+                out.write(render_junit(self.written))
             else:
-                out.write(summary + f"\n\n{len(self.rows)} brands; reports in {self.out_dir}\n")
+                out.write(render_bulk_summary(self.written, str(self.out_dir)))
 
     def write_partial(self) -> int:
         """Reports for the brands a Ctrl-C stopped, from what they had gathered; how many."""
@@ -850,17 +795,7 @@ def cmd_init(args: argparse.Namespace) -> int:
 def cmd_history(args: argparse.Namespace) -> int:
     with History(args.db or default_path()) as history:
         scans = history.scans(args.brand)
-    if args.format == "json":
-        print(json.dumps([{"id": s.id, "brand": s.brand, "started_at": s.started_at.isoformat(timespec="seconds"),
-                           "finished_at": s.finished_at.isoformat(timespec="seconds") if s.finished_at else None,
-                           "status": s.status, "results": s.results, "findings": s.findings} for s in scans],
-                         indent=2))  # fmt: skip
-        return EXIT_OK
-    if not scans:
-        print(f"no scans of {args.brand} in the history")
-        return EXIT_OK
-    rows = [[s.id, f"{s.started_at:%Y-%m-%d %H:%M}", s.status, s.results, s.findings] for s in scans]
-    print(tabulate(rows, headers=["scan", "started (UTC)", "status", "results", "lookalikes"], tablefmt="simple"))
+    sys.stdout.write(render_history(args.brand, scans, args.format))
     return EXIT_OK
 
 
@@ -894,60 +829,12 @@ def cmd_diff(args: argparse.Namespace) -> int:
         latest = scans[0]
         older = _earlier_scan(scans, latest, args.since)
         changes = compare(from_history(history, older.id, args.brand), from_history(history, latest.id, args.brand))
-    if args.format == "json":
-        print(json.dumps({"brand": args.brand, "from_scan": older.id, "to_scan": latest.id,
-                          "changes": [c.to_dict() for c in changes]}, indent=2))  # fmt: skip
-        return EXIT_OK
-    stamp = "%Y-%m-%d %H:%M"
-    title = (
-        f"{args.brand}: scan {older.id} ({older.started_at:{stamp}}) -> scan {latest.id} ({latest.started_at:{stamp}})"
-    )
-    if args.format == "markdown":
-        lines = [f"## {md(title)}", ""] + [f"- {md(c.describe())}" for c in changes]
-        print("\n".join(lines if changes else [*lines, "No changes."]))
-        return EXIT_OK
-    print(title)
-    rows = [[c.kind.value, c.platform, c.handle, c.before or "", c.after or ""] for c in changes]
-    print(
-        tabulate(rows, headers=["change", "platform", "handle", "before", "after"], tablefmt="simple")
-        if rows
-        else "no changes"
-    )
+    sys.stdout.write(render_diff(args.brand, older, latest, changes, args.format))
     return EXIT_OK
 
 
 def cmd_platforms_list(args: argparse.Namespace) -> int:
-    platforms = _chosen_platforms(args)
-    rows = [
-        {
-            "id": p.id,
-            "name": p.name,
-            "tags": ",".join(p.tags),
-            "priority": p.priority.value,
-            "verified": p.verified,
-            "profile": p.urls.profile,
-            "credentials": ", ".join(f"{env} ({'set' if os.environ.get(env) else 'not set'})" for _, env in p.secrets),
-        }
-        for p in platforms
-    ]
-    if args.format == "json":
-        documents = [
-            {**row, "tags": list(p.tags), "credentials": {env: bool(os.environ.get(env)) for _, env in p.secrets}}
-            for row, p in zip(rows, platforms, strict=True)
-        ]
-        print(json.dumps(documents, indent=2))
-    elif args.format == "csv":
-        writer = csv.DictWriter(sys.stdout, fieldnames=list(rows[0]), lineterminator="\n")
-        writer.writeheader()
-        writer.writerows({k: spreadsheet_cell(str(v)) for k, v in row.items()} for row in rows)
-    else:
-        table = [
-            [r["id"], r["name"], r["tags"], r["priority"], "yes" if r["verified"] else "no", r["credentials"]]
-            for r in rows
-        ]
-        headers = ["id", "name", "tags", "priority", "verified", "credentials (environment)"]
-        print(tabulate(table, headers=headers, tablefmt="simple"))
-        print(f"\n{len(platforms)} platforms")
+    sys.stdout.write(render_platform_list(_chosen_platforms(args), os.environ, args.format))
     return EXIT_OK
 
 
@@ -1016,17 +903,9 @@ def cmd_platforms_selfcheck(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         interrupted = True
     progress.close()
-    reports.sort(key=lambda r: (HEALTH_ORDER.index(r.health), r.platform))
-    counts = {h.value: sum(r.health is h for r in reports) for h in HEALTH_ORDER}
+    counts = health_counts(reports)
     with ExitStack() as stack:
-        out = _open_output(stack, args.output)
-        if args.format == "json":
-            document = {"platforms": [r.to_dict() for r in reports], "summary": counts}
-            out.write(json.dumps(document, indent=2) + "\n")
-        else:
-            rows = [[r.platform, r.health.value, printable(r.detail, 100)] for r in reports]
-            out.write(tabulate(rows, headers=["platform", "health", "detail"], tablefmt="simple") + "\n\n")
-            out.write(", ".join(f"{n} {h}" for h, n in counts.items() if n) + "\n")
+        _open_output(stack, args.output).write(render_selfcheck(reports, args.format))
     if args.skip_file_out:
         written = write_skip_file(args.skip_file_out, reports)
         print(f"handlecheck: {written} broken platform ids written to {args.skip_file_out}", file=sys.stderr)

@@ -1,0 +1,67 @@
+"""The platforms of a catalogue (`platforms list`) and the health of their rules (`selfcheck`)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Mapping, Sequence
+
+from tabulate import tabulate
+
+from ..models import Platform
+from ..selfcheck import Health, PlatformHealth
+from .text import printable, spreadsheet_cell
+
+HEALTH_ORDER = (Health.BROKEN, Health.UNREACHABLE, Health.UNTESTED, Health.WORKING)
+
+
+def render_platform_list(platforms: Sequence[Platform], environ: Mapping[str, str], fmt: str) -> str:
+    """`environ` says which credential variables are set (never their values)."""
+    rows = [
+        {
+            "id": p.id,
+            "name": p.name,
+            "tags": ",".join(p.tags),
+            "priority": p.priority.value,
+            "verified": p.verified,
+            "profile": p.urls.profile,
+            "credentials": ", ".join(f"{env} ({'set' if environ.get(env) else 'not set'})" for _, env in p.secrets),
+        }
+        for p in platforms
+    ]
+    if fmt == "json":
+        documents = [
+            {**row, "tags": list(p.tags), "credentials": {env: bool(environ.get(env)) for _, env in p.secrets}}
+            for row, p in zip(rows, platforms, strict=True)
+        ]
+        return json.dumps(documents, indent=2) + "\n"
+    if fmt == "csv":
+        out = io.StringIO()
+        writer = csv.DictWriter(out, fieldnames=list(rows[0]), lineterminator="\n")
+        writer.writeheader()
+        writer.writerows({k: spreadsheet_cell(str(v)) for k, v in row.items()} for row in rows)
+        return out.getvalue()
+    table = [
+        [r["id"], r["name"], r["tags"], r["priority"], "yes" if r["verified"] else "no", r["credentials"]] for r in rows
+    ]
+    headers = ["id", "name", "tags", "priority", "verified", "credentials (environment)"]
+    return tabulate(table, headers=headers, tablefmt="simple") + f"\n\n{len(platforms)} platforms\n"
+
+
+def health_counts(reports: Sequence[PlatformHealth]) -> dict[str, int]:
+    return {h.value: sum(r.health is h for r in reports) for h in HEALTH_ORDER}
+
+
+def render_selfcheck(reports: Sequence[PlatformHealth], fmt: str) -> str:
+    ordered = sorted(reports, key=lambda r: (HEALTH_ORDER.index(r.health), r.platform))
+    counts = health_counts(reports)
+    if fmt == "json":
+        return json.dumps({"platforms": [r.to_dict() for r in ordered], "summary": counts}, indent=2) + "\n"
+    rows = [[r.platform, r.health.value, printable(r.detail, 100)] for r in ordered]
+    return (
+        tabulate(rows, headers=["platform", "health", "detail"], tablefmt="simple")
+        + "\n\n"
+        + ", ".join(f"{n} {h}" for h, n in counts.items() if n)
+        + "\n"
+    )
