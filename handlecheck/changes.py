@@ -10,13 +10,14 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
 from .domain import Action, Classification, ScanReport
 from .errors import ConfigError, InputError
-from .history import History
+from .history import History, ScanRecord
 from .models import Verdict
 
 Key = tuple[str, str]
@@ -181,3 +182,26 @@ def violations(
     if FailOn.CHANGED in chosen:
         found.extend(f"{report.brand}: {change.describe()}" for change in changes)
     return found
+
+
+def earlier_scan(scans: Sequence[ScanRecord], latest: ScanRecord, since: str | None) -> ScanRecord:
+    """The scan `diff` compares `latest` with: the one before it, a scan id, or the last before a date."""
+    earlier = [s for s in scans if s.id != latest.id]
+    if since is None:
+        if not earlier:
+            raise InputError(f"only one scan of {latest.brand}: nothing to compare with yet")
+        return earlier[0]
+    if since.isdigit():
+        chosen = next((s for s in scans if s.id == int(since)), None)
+        if chosen is None:
+            raise InputError(f"no scan {since} of {latest.brand} (see: handlecheck history {latest.brand})")
+        return chosen
+    try:
+        when = datetime.fromisoformat(since)
+    except ValueError:
+        raise InputError(f"--since {since!r} is neither a scan id nor a date (YYYY-MM-DD)") from None
+    when = when if when.tzinfo else when.replace(tzinfo=UTC)
+    before = [s for s in earlier if s.started_at <= when]
+    if not before:
+        raise InputError(f"no scan of {latest.brand} before {since}")
+    return before[0]

@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable, Sequence
 from contextlib import ExitStack
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import IO, Any
 
@@ -23,16 +23,16 @@ from tqdm import tqdm
 from . import __version__, aio
 from .brands import read_brands
 from .bulk import BrandOutcome, BulkScan
-from .changes import FailOn, compare, from_history, parse_policies, read_baseline, write_baseline
-from .config import CONFIG_NAME, Config, Selection, find_config, load_config, starter
+from .changes import FailOn, compare, earlier_scan, from_history, parse_policies, read_baseline, write_baseline
+from .config import CONFIG_NAME, Config, Selection, find_config, load_config, overlay, starter
 from .domain import Depth, Owned, ScanReport, Technique
 from .engine import Checker
 from .errors import HandlecheckError, InputError
 from .handles import normalise
-from .history import History, ScanRecord, default_path
+from .history import History, default_path
 from .http import DEFAULT_USER_AGENT, HttpOptions
 from .hunt import hunt, plan
-from .lookalikes import DEFAULT_AFFIXES, KEYBOARDS, Brand, generate
+from .lookalikes import KEYBOARDS, Brand, generate, parse_techniques, read_affixes
 from .models import Platform, Result
 from .planner import variants
 from .registry import import_file, is_native, json_document, load_catalogue, read_file, select, validate_file
@@ -544,40 +544,12 @@ async def _collect(
             record(result)
 
 
-def _affixes(path: str | None) -> tuple[str, ...]:
-    if path is None:
-        return DEFAULT_AFFIXES
-    try:
-        lines = Path(path).read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"cannot read affix file {path}: {getattr(exc, 'strerror', None) or exc}") from None
-    affixes = tuple(
-        dict.fromkeys(line.strip().casefold() for line in lines if line.strip() and not line.startswith("#"))
-    )
-    bad = [a for a in affixes if not a.isalnum() or len(a) > 30]
-    if bad:
-        raise InputError(f"{path}: affix {bad[0]!r} must be letters and digits only (30 at most)")
-    if not affixes:
-        raise InputError(f"{path}: no affixes in the file")
-    return affixes
-
-
-def _techniques(names: list[str] | None) -> tuple[Technique, ...] | None:
-    if not names:
-        return None
-    known = {t.value: t for t in Technique}
-    unknown = [n for n in names if n not in known]
-    if unknown:
-        raise InputError(f"unknown technique {unknown[0]!r} (one of: {', '.join(known)})")
-    return tuple(known[n] for n in names)
-
-
 def cmd_lookalikes(args: argparse.Namespace) -> int:
     brand = args.brand.strip()
     if not brand or not Brand.parse(brand).handle.isascii() or len(brand) > 100:
         raise InputError(f"brand {args.brand[:60]!r} must have letters or digits (100 characters at most)")
-    techniques = _techniques(args.techniques)
-    affixes = _affixes(args.affixes)
+    techniques = parse_techniques(args.techniques)
+    affixes = read_affixes(args.affixes)
     if args.check:
         return _hunt(args, brand, techniques, affixes)
     platform = None
@@ -618,25 +590,6 @@ def _hunt(
     return EXIT_OK
 
 
-def _scan_config(args: argparse.Namespace) -> Config:
-    """The config file's settings, with the command line's on top."""
-    path = find_config(args.config)
-    config = load_config(path) if path is not None else None
-    if config is None and not args.brand:
-        raise InputError("no brand: give one (handlecheck scan acme) or write a config (handlecheck init)")
-    base = config or Config(brand=args.brand)
-    owned = base.owned + tuple(Owned.parse(text) for text in args.owned)
-    return replace(
-        base,
-        brand=args.brand or base.brand,
-        aliases=tuple(dict.fromkeys((*base.aliases, *args.alias))),
-        owned=owned,
-        email_domain=args.email_domain or base.email_domain,
-        domains=tuple(dict.fromkeys((*base.domains, *args.domain))),
-        depth=Depth(args.depth) if args.depth else base.depth,
-    )
-
-
 EXTENSIONS = {"table": "txt", "markdown": "md", "json": "json", "csv": "csv", "html": "html", "junit": "xml"}
 SCAN_RENDERERS: dict[str, Callable[[ScanReport], str]] = {
     "table": render_scan_table, "markdown": render_markdown, "json": render_scan_json,
@@ -655,7 +608,18 @@ def cmd_scan(args: argparse.Namespace) -> int:
         if not configs:
             raise InputError(f"{args.input}: no brands")
     else:
-        config = _scan_config(args)
+        path = find_config(args.config)
+        if path is None and not args.brand:
+            raise InputError("no brand: give one (handlecheck scan acme) or write a config (handlecheck init)")
+        config = overlay(
+            load_config(path) if path is not None else None,
+            brand=args.brand,
+            aliases=args.alias,
+            owned=[Owned.parse(text) for text in args.owned],
+            email_domain=args.email_domain,
+            domains=args.domain,
+            depth=Depth(args.depth) if args.depth else None,
+        )
         if not Brand.parse(config.brand).handle:
             raise InputError(f"brand {config.brand[:60]!r} has no letters or digits")
         configs = [config]
@@ -799,35 +763,13 @@ def cmd_history(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _earlier_scan(scans: Sequence[ScanRecord], latest: ScanRecord, since: str | None) -> ScanRecord:
-    earlier = [s for s in scans if s.id != latest.id]
-    if since is None:
-        if not earlier:
-            raise InputError(f"only one scan of {latest.brand}: nothing to compare with yet")
-        return earlier[0]
-    if since.isdigit():
-        chosen = next((s for s in scans if s.id == int(since)), None)
-        if chosen is None:
-            raise InputError(f"no scan {since} of {latest.brand} (see: handlecheck history {latest.brand})")
-        return chosen
-    try:
-        when = datetime.fromisoformat(since)
-    except ValueError:
-        raise InputError(f"--since {since!r} is neither a scan id nor a date (YYYY-MM-DD)") from None
-    when = when if when.tzinfo else when.replace(tzinfo=UTC)
-    before = [s for s in earlier if s.started_at <= when]
-    if not before:
-        raise InputError(f"no scan of {latest.brand} before {since}")
-    return before[0]
-
-
 def cmd_diff(args: argparse.Namespace) -> int:
     with History(args.db or default_path()) as history:
         scans = history.scans(args.brand)
         if not scans:
             raise InputError(f"no scans of {args.brand} in the history")
         latest = scans[0]
-        older = _earlier_scan(scans, latest, args.since)
+        older = earlier_scan(scans, latest, args.since)
         changes = compare(from_history(history, older.id, args.brand), from_history(history, latest.id, args.brand))
     sys.stdout.write(render_diff(args.brand, older, latest, changes, args.format))
     return EXIT_OK

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -19,7 +19,7 @@ import jsonschema
 import yaml
 
 from .domain import Depth, Owned
-from .errors import ConfigError
+from .errors import ConfigError, InputError
 from .models import Platform
 from .yamlio import YamlPath, line_of, load_yaml
 
@@ -201,3 +201,30 @@ thresholds:
   report_risk: 50     # lookalikes at or above this risk get a "report" action; below, "watch"
   max_unknown: 0.25   # share of unknown answers on critical/high platforms that makes a scan incomplete
 """
+
+
+def overlay(
+    base: Config | None,
+    *,
+    brand: str | None = None,
+    aliases: Iterable[str] = (),
+    owned: Iterable[Owned] = (),
+    email_domain: str | None = None,
+    domains: Iterable[str] = (),
+    depth: Depth | None = None,
+) -> Config:
+    """The config file's settings (`base`) with the command line's on top: the one place
+    where the two merge. Lists add up; a value given wins."""
+    if base is None:
+        if not brand:
+            raise InputError("no brand: give one (handlecheck scan acme) or write a config (handlecheck init)")
+        base = Config(brand=brand)
+    return replace(
+        base,
+        brand=brand or base.brand,
+        aliases=tuple(dict.fromkeys((*base.aliases, *aliases))),
+        owned=base.owned + tuple(owned),
+        email_domain=email_domain or base.email_domain,
+        domains=tuple(dict.fromkeys((*base.domains, *domains))),
+        depth=depth or base.depth,
+    )

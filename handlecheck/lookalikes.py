@@ -35,6 +35,7 @@ from .domain import (
     Technique,
     Tier,
 )
+from .errors import InputError
 from .handles import canonical, why_invalid
 from .models import Case, Platform
 
@@ -292,3 +293,33 @@ def generate(
         )
     candidates.sort(key=lambda c: (c.tier, _WITHIN_TIER.get(c.technique, 2), -c.similarity, c.handle))
     return candidates[:limit] if limit is not None else candidates
+
+
+def read_affixes(path: str | None) -> tuple[str, ...]:
+    """The affixes in a file of one per line ('#' starts a comment), or the defaults."""
+    if path is None:
+        return DEFAULT_AFFIXES
+    try:
+        lines = Path(path).read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"cannot read affix file {path}: {getattr(exc, 'strerror', None) or exc}") from None
+    affixes = tuple(
+        dict.fromkeys(line.strip().casefold() for line in lines if line.strip() and not line.startswith("#"))
+    )
+    bad = [a for a in affixes if not a.isalnum() or len(a) > 30]
+    if bad:
+        raise InputError(f"{path}: affix {bad[0]!r} must be letters and digits only (30 at most)")
+    if not affixes:
+        raise InputError(f"{path}: no affixes in the file")
+    return affixes
+
+
+def parse_techniques(names: Sequence[str] | None) -> tuple[Technique, ...] | None:
+    """Technique names (as `--techniques` takes them) to Techniques; None for all of them."""
+    if not names:
+        return None
+    known = {t.value: t for t in Technique}
+    unknown = [n for n in names if n not in known]
+    if unknown:
+        raise InputError(f"unknown technique {unknown[0]!r} (one of: {', '.join(known)})")
+    return tuple(known[n] for n in names)
