@@ -21,12 +21,12 @@ from typing import IO, Any
 from tqdm import tqdm
 
 from . import __version__, aio
+from .api import check
 from .brands import read_brands
 from .bulk import BrandOutcome, BulkScan
 from .changes import FailOn, compare, earlier_scan, from_history, parse_policies, read_baseline, write_baseline
 from .config import CONFIG_NAME, Config, Selection, find_config, load_config, overlay, starter
 from .domain import Depth, Owned, ScanReport, Technique
-from .engine import Checker
 from .errors import HandlecheckError, InputError
 from .handles import normalise
 from .history import History, default_path
@@ -505,7 +505,7 @@ def cmd_check(args: argparse.Namespace) -> int:
                 out.flush()
 
         try:
-            aio.run(_collect(handles, platforms, options, record))
+            aio.run(_collect(args.handles, platforms, options, record))
         except KeyboardInterrupt:
             interrupted = True
         progress.close()
@@ -539,9 +539,9 @@ async def _collect(
     options: HttpOptions,
     record: Callable[[Result], None],
 ) -> None:
-    async with Checker(options) as checker:
-        async for result in checker.run(handles, platforms):
-            record(result)
+    """`handlecheck.check` on the handles as typed (it normalises them itself)."""
+    async for result in check(handles, platforms, options=options):
+        record(result)
 
 
 def cmd_lookalikes(args: argparse.Namespace) -> int:

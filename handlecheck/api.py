@@ -1,0 +1,223 @@
+"""The library's front door: every job the command line does, as typed functions.
+
+Each async function has a `*_sync` twin for code that is not async. The command line calls
+these same functions (or the pipeline objects behind them), so the library and `handlecheck`
+give the same report for the same inputs.
+
+    async for result in check(["acme"]): ...                 # one handle, every platform
+    report = await scan("Acme")                               # the whole job for a brand
+    async for outcome in scan_many(["Acme", "Globex"]): ...   # many brands, one session
+    report = await hunt("Acme", depth=Depth.QUICK)            # lookalike accounts only
+    async for health in selfcheck(): ...                      # prove the rules online
+    changes = diff(history, "Acme")                           # what changed since last time
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+from dataclasses import replace
+from datetime import timedelta
+from pathlib import Path
+
+from . import aio
+from .bulk import BrandOutcome, BulkScan
+from .changes import Change, FailOn, compare, earlier_scan, from_history
+from .config import Config, load_config
+from .domain import Depth, HuntReport, Owned, ScanReport, Technique
+from .engine import Checker
+from .errors import InputError
+from .handles import normalise
+from .history import History
+from .http import HttpOptions
+from .hunt import hunt as _hunt
+from .lookalikes import DEFAULT_AFFIXES
+from .models import Platform, Result
+from .registry import load_platforms
+from .scanner import scan as _scan
+from .selection import choose_platforms
+from .selfcheck import PlatformHealth
+from .selfcheck import selfcheck as _selfcheck
+
+PlatformSource = Sequence[Platform] | str | Path | None
+"""Platforms to ask: a sequence of Platform, a platform file's path, or None for the bundled
+catalogue (a config's own selection, where a config is given)."""
+
+
+def platforms_of(source: PlatformSource) -> Sequence[Platform]:
+    if source is None or isinstance(source, str | Path):
+        return load_platforms(source)
+    return source
+
+
+async def check(
+    handles: Iterable[str], platforms: PlatformSource = None, *, options: HttpOptions | None = None
+) -> AsyncIterator[Result]:
+    """Yield one Result per (handle, platform), in the order they complete. Raises
+    InputError for a handle that cannot be a handle anywhere."""
+    normalised = list(dict.fromkeys(normalise(h) for h in handles))
+    chosen = platforms_of(platforms)
+    async with Checker(options) as checker:
+        async for result in checker.run(normalised, chosen):
+            yield result
+
+
+def check_sync(
+    handles: Iterable[str], platforms: PlatformSource = None, *, options: HttpOptions | None = None
+) -> list[Result]:
+    """`check`, returning every Result once all are in."""
+
+    async def gather() -> list[Result]:
+        return [result async for result in check(handles, platforms, options=options)]
+
+    return aio.run(gather())
+
+
+def brand_config(brand: str | None = None, config: Config | str | Path | None = None) -> Config:
+    """The Config a scan runs with: `config` (a Config or a handlecheck.yaml path), with
+    `brand` on top; or a bare Config for `brand`."""
+    if isinstance(config, str | Path):
+        config = load_config(config)
+    if config is None:
+        if not brand:
+            raise InputError("scan needs a brand or a config")
+        return Config(brand=brand)
+    return replace(config, brand=brand) if brand else config
+
+
+def _scan_platforms(config: Config, platforms: PlatformSource) -> Sequence[Platform]:
+    return choose_platforms(config.selection).platforms if platforms is None else platforms_of(platforms)
+
+
+async def scan(
+    brand: str | None = None,
+    *,
+    config: Config | str | Path | None = None,
+    platforms: PlatformSource = None,
+    options: HttpOptions | None = None,
+    depth: Depth | None = None,
+    on_result: Callable[[Result], None] | None = None,
+) -> ScanReport:
+    """The whole job for one brand: the same ScanReport `handlecheck scan` prints. Platforms
+    default to the config's selection (its files, additions, skip file and picks)."""
+    chosen = brand_config(brand, config)
+    return await _scan(chosen, _scan_platforms(chosen, platforms), options=options, depth=depth, on_result=on_result)
+
+
+def scan_sync(
+    brand: str | None = None,
+    *,
+    config: Config | str | Path | None = None,
+    platforms: PlatformSource = None,
+    options: HttpOptions | None = None,
+    depth: Depth | None = None,
+) -> ScanReport:
+    """`scan` for code that is not async."""
+    return aio.run(scan(brand, config=config, platforms=platforms, options=options, depth=depth))
+
+
+async def scan_many(
+    brands: Iterable[Config | str],
+    *,
+    platforms: PlatformSource = None,
+    options: HttpOptions | None = None,
+    history: History | None = None,
+    max_age: timedelta = timedelta(hours=24),
+    policies: frozenset[FailOn] = frozenset(),
+    on_result: Callable[[Result], None] | None = None,
+) -> AsyncIterator[BrandOutcome]:
+    """Scan many brands over one session (as `handlecheck scan --input`), yielding each
+    brand's outcome as it finishes: its report, what changed since its last complete scan in
+    `history`, and which `policies` it breaks. Platforms default to the bundled catalogue."""
+    configs = (b if isinstance(b, Config) else Config(brand=b) for b in brands)
+    bulk = BulkScan(
+        platforms_of(platforms), options=options, history=history, max_age=max_age, policies=policies,
+        on_result=on_result,
+    )  # fmt: skip
+    async for outcome in bulk.run(configs):
+        yield outcome
+
+
+def scan_many_sync(
+    brands: Iterable[Config | str],
+    *,
+    platforms: PlatformSource = None,
+    options: HttpOptions | None = None,
+    history: History | None = None,
+    max_age: timedelta = timedelta(hours=24),
+    policies: frozenset[FailOn] = frozenset(),
+) -> list[BrandOutcome]:
+    """`scan_many`, returning every outcome once all brands are done."""
+
+    async def gather() -> list[BrandOutcome]:
+        return [
+            outcome
+            async for outcome in scan_many(
+                brands, platforms=platforms, options=options, history=history, max_age=max_age, policies=policies
+            )
+        ]
+
+    return aio.run(gather())
+
+
+async def hunt(
+    brand: str,
+    platforms: PlatformSource = None,
+    *,
+    depth: Depth = Depth.STANDARD,
+    owned: Iterable[Owned] = (),
+    own_domains: Iterable[str] = (),
+    options: HttpOptions | None = None,
+    techniques: Iterable[Technique] | None = None,
+    affixes: Sequence[str] = DEFAULT_AFFIXES,
+    keyboard: str = "qwerty",
+    on_result: Callable[[Result], None] | None = None,
+) -> HuntReport:
+    """Check the lookalikes of `brand`, read and score every account that exists (as
+    `handlecheck lookalikes --check`)."""
+    return await _hunt(
+        brand, platforms_of(platforms), depth=depth, owned=owned, own_domains=own_domains, options=options,
+        techniques=techniques, affixes=affixes, keyboard=keyboard, on_result=on_result,
+    )  # fmt: skip
+
+
+def hunt_sync(
+    brand: str,
+    platforms: PlatformSource = None,
+    *,
+    depth: Depth = Depth.STANDARD,
+    owned: Iterable[Owned] = (),
+    own_domains: Iterable[str] = (),
+    options: HttpOptions | None = None,
+) -> HuntReport:
+    """`hunt` for code that is not async."""
+    return aio.run(hunt(brand, platforms, depth=depth, owned=owned, own_domains=own_domains, options=options))
+
+
+async def selfcheck(
+    platforms: PlatformSource = None, *, options: HttpOptions | None = None, seed: int | None = None
+) -> AsyncIterator[PlatformHealth]:
+    """Prove each platform's rule online: its canary must read taken, a random name must not."""
+    async for health in _selfcheck(platforms_of(platforms), options, seed=seed):
+        yield health
+
+
+def selfcheck_sync(
+    platforms: PlatformSource = None, *, options: HttpOptions | None = None, seed: int | None = None
+) -> list[PlatformHealth]:
+    """`selfcheck`, returning every platform's health once all are in."""
+
+    async def gather() -> list[PlatformHealth]:
+        return [health async for health in selfcheck(platforms, options=options, seed=seed)]
+
+    return aio.run(gather())
+
+
+def diff(history: History, brand: str, since: str | None = None) -> list[Change]:
+    """What changed between the brand's latest scan and an earlier one (the one before it, a
+    scan id, or the last scan before a date), as `handlecheck diff` shows."""
+    scans = history.scans(brand)
+    if not scans:
+        raise InputError(f"no scans of {brand} in the history")
+    latest = scans[0]
+    older = earlier_scan(scans, latest, since)
+    return compare(from_history(history, older.id, brand), from_history(history, latest.id, brand))
