@@ -1,0 +1,94 @@
+"""`handlecheck check`: handles on every selected platform."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Callable, Sequence
+from contextlib import ExitStack
+
+from tqdm import tqdm
+
+from .. import aio
+from ..api import check
+from ..handles import normalise
+from ..http import HttpOptions
+from ..models import Platform, Result
+from ..report.results import csv_header, csv_line, jsonl_line, render_json, render_table
+from ..summary import summarise
+from .common import (
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_UNREACHABLE,
+    STREAMING_FORMATS,
+    chosen_platforms,
+    http_options,
+    open_output,
+    say_unreachable,
+    use_color,
+)
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    handles = list(dict.fromkeys(normalise(h) for h in args.handles))
+    platforms = chosen_platforms(args)
+    options = http_options(args)
+    results: list[Result] = []
+    interrupted = False
+    started = time.monotonic()
+    with ExitStack() as stack:
+        out = open_output(stack, args.output)
+        streaming = args.format in STREAMING_FORMATS
+        if args.format == "csv":
+            out.write(csv_header())
+        progress = tqdm(
+            total=len(handles) * len(platforms),
+            unit="check",
+            file=sys.stderr,
+            disable=args.no_progress or not sys.stderr.isatty(),
+            leave=False,
+        )
+        stack.callback(progress.close)
+
+        def record(result: Result) -> None:
+            results.append(result)
+            progress.update()
+            if streaming:
+                out.write(jsonl_line(result) if args.format == "jsonl" else csv_line(result))
+                out.flush()
+
+        try:
+            aio.run(_collect(args.handles, platforms, options, record))
+        except KeyboardInterrupt:
+            interrupted = True
+        progress.close()
+        summary = summarise(results, time.monotonic() - started)
+        unreachable = summary.unreachable and not interrupted
+        if not streaming and (args.output or not unreachable):
+            if args.format == "json":
+                out.write(render_json(results, summary))
+            else:
+                by_id = {p.id: p for p in platforms}
+                out.write(render_table(results, summary, by_id, color=use_color(args, out)))
+    if interrupted:
+        total = len(handles) * len(platforms)
+        print(
+            f"handlecheck: interrupted after {len(results)} of {total} checks; those results are kept", file=sys.stderr
+        )
+        return EXIT_INTERRUPTED
+    if unreachable:
+        say_unreachable(summary.unreachable_cause)
+        return EXIT_UNREACHABLE
+    return EXIT_OK
+
+
+async def _collect(
+    handles: Sequence[str],
+    platforms: Sequence[Platform],
+    options: HttpOptions,
+    record: Callable[[Result], None],
+) -> None:
+    """`handlecheck.check` on the handles as typed (it normalises them itself)."""
+    async for result in check(handles, platforms, options=options):
+        record(result)

@@ -1,0 +1,99 @@
+"""What every command shares: exit codes, the options it builds from flags, where output goes."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from contextlib import ExitStack
+from typing import IO
+
+from ..config import Config, Selection
+from ..errors import InputError
+from ..http import HttpOptions
+from ..models import Platform
+from ..selection import choose_platforms
+
+EXIT_OK = 0
+
+
+EXIT_POLICY = 1
+
+
+EXIT_USAGE = 2
+
+
+EXIT_UNREACHABLE = 3
+
+
+EXIT_INTERRUPTED = 130
+
+
+FORMATS = ("table", "json", "jsonl", "csv")
+
+
+STREAMING_FORMATS = ("jsonl", "csv")
+
+
+log = logging.getLogger("handlecheck")
+
+
+def selection_of(args: argparse.Namespace) -> Selection:
+    """The platform selection the command line gives (empty where it gives none)."""
+    return Selection(
+        file=args.platforms,
+        add=tuple(args.add_platforms),
+        only=tuple(args.only),
+        tags=tuple(args.tags),
+        exclude=tuple(args.exclude),
+        nsfw=args.nsfw,
+        skip_file=getattr(args, "skip_file", None),
+    )
+
+
+def chosen_platforms(args: argparse.Namespace, config: Config | None = None) -> tuple[Platform, ...]:
+    selection = selection_of(args)
+    chosen = choose_platforms(config.selection.overridden_by(selection) if config else selection)
+    if chosen.left_out:
+        print(
+            f"handlecheck: note: {chosen.left_out} platform entries left out "
+            "(see why with: handlecheck platforms validate FILE)",
+            file=sys.stderr,
+        )
+    return chosen.platforms
+
+
+def http_options(args: argparse.Namespace) -> HttpOptions:
+    return HttpOptions(
+        concurrency=args.concurrency,
+        host_concurrency=args.host_concurrency,
+        host_interval=args.host_interval,
+        timeout=args.timeout,
+        retries=args.retries,
+        max_retry_after=args.max_retry_after,
+        rate_limit_budget=args.rate_limit_budget,
+        max_body_bytes=args.max_body,
+        max_redirects=args.max_redirects,
+        proxy=args.proxy,
+        user_agent=args.user_agent,
+    )
+
+
+def open_output(stack: ExitStack, path: str | None) -> IO[str]:
+    if path is None:
+        return sys.stdout
+    try:
+        return stack.enter_context(open(path, "w", encoding="utf-8", newline=""))
+    except OSError as exc:
+        raise InputError(f"cannot write {path}: {exc.strerror or exc}") from None
+
+
+def use_color(args: argparse.Namespace, out: IO[str]) -> bool:
+    if args.color != "auto":
+        return bool(args.color == "always")
+    return out.isatty() and "NO_COLOR" not in os.environ
+
+
+def say_unreachable(cause: str) -> None:
+    print(f"handlecheck: error: no platform could be reached ({cause}); check the network or --proxy", file=sys.stderr)

@@ -1,0 +1,66 @@
+"""`handlecheck lookalikes`: the handles an impersonator would pick, and with --check the accounts."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from contextlib import ExitStack
+
+from tqdm import tqdm
+
+from .. import aio
+from ..domain import Depth, Owned, Technique
+from ..errors import InputError
+from ..hunt import hunt, plan
+from ..lookalikes import Brand, generate, parse_techniques, read_affixes
+from ..models import Result
+from ..registry import load_catalogue, select
+from ..report.lookalikes import render_candidates, render_findings
+from ..summary import summarise
+from .common import EXIT_OK, EXIT_UNREACHABLE, chosen_platforms, http_options, open_output, say_unreachable
+
+
+def cmd_lookalikes(args: argparse.Namespace) -> int:
+    brand = args.brand.strip()
+    if not brand or not Brand.parse(brand).handle.isascii() or len(brand) > 100:
+        raise InputError(f"brand {args.brand[:60]!r} must have letters or digits (100 characters at most)")
+    techniques = parse_techniques(args.techniques)
+    affixes = read_affixes(args.affixes)
+    if args.check:
+        return _hunt(args, brand, techniques, affixes)
+    platform = None
+    if args.platform:
+        platform = select(load_catalogue(args.platforms, nsfw=args.nsfw).platforms, only=[args.platform])[0]
+    candidates = generate(
+        brand, techniques=techniques, affixes=affixes, keyboard=args.keyboard, platform=platform, limit=args.max
+    )
+    with ExitStack() as stack:
+        open_output(stack, args.output).write(render_candidates(brand, candidates, args.format))
+    return EXIT_OK
+
+
+def _hunt(
+    args: argparse.Namespace, brand: str, techniques: tuple[Technique, ...] | None, affixes: tuple[str, ...]
+) -> int:
+    platforms = chosen_platforms(args)
+    owned = [Owned.parse(text) for text in args.owned]
+    depth = Depth(args.depth)
+    total = len(plan(brand, platforms, depth, techniques=techniques, affixes=affixes, keyboard=args.keyboard))
+    progress = tqdm(total=total, unit="check", file=sys.stderr, disable=args.no_progress or not sys.stderr.isatty(),
+                    leave=False)  # fmt: skip
+
+    def advance(_: Result) -> None:
+        progress.update()
+
+    report = aio.run(
+        hunt(brand, platforms, depth=depth, owned=owned, own_domains=args.domain, options=http_options(args),
+             techniques=techniques, affixes=affixes, keyboard=args.keyboard, on_result=advance)
+    )  # fmt: skip
+    progress.close()
+    summary = summarise(report.results)
+    with ExitStack() as stack:
+        open_output(stack, args.output).write(render_findings(report, depth, summary, args.format))
+    if summary.unreachable:
+        say_unreachable(summary.unreachable_cause)
+        return EXIT_UNREACHABLE
+    return EXIT_OK

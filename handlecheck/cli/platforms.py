@@ -1,0 +1,114 @@
+"""`handlecheck platforms list | validate | import | selfcheck`."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from contextlib import ExitStack
+from pathlib import Path
+
+from tqdm import tqdm
+
+from .. import aio
+from ..registry import import_file, is_native, json_document, read_file, validate_file
+from ..report.catalogue import health_counts, render_platform_list, render_selfcheck
+from ..report.text import printable
+from ..report.yaml import dump_yaml
+from ..selfcheck import Health, PlatformHealth, selfcheck, write_skip_file
+from .common import (
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_POLICY,
+    EXIT_UNREACHABLE,
+    EXIT_USAGE,
+    chosen_platforms,
+    http_options,
+    open_output,
+)
+
+
+def cmd_platforms_list(args: argparse.Namespace) -> int:
+    sys.stdout.write(render_platform_list(chosen_platforms(args), os.environ, args.format))
+    return EXIT_OK
+
+
+def cmd_platforms_validate(args: argparse.Namespace) -> int:
+    text, _ = read_file(args.file)
+    document = json_document(text)
+    if document is not None and not is_native(document):
+        conversion = import_file(args.file)
+        catalogue = conversion.catalogue
+        print(
+            f"{args.file}: {catalogue.format} database: {len(catalogue.platforms)} platforms import, "
+            f"{len(catalogue.skipped)} left out"
+        )
+        for skipped in catalogue.skipped:
+            print(f"  {printable(skipped.name, 60)}: {printable(skipped.reason, 200)}")
+        return EXIT_OK
+    platforms, errors = validate_file(args.file)
+    for error in errors:
+        print(f"handlecheck: error: {error}", file=sys.stderr)
+    if errors:
+        print(f"{args.file}: {len(errors)} errors, {len(platforms)} platforms without errors", file=sys.stderr)
+        return EXIT_USAGE
+    print(f"{args.file}: {len(platforms)} platforms, no errors")
+    return EXIT_OK
+
+
+def cmd_platforms_import(args: argparse.Namespace) -> int:
+    conversion = import_file(args.file, nsfw=args.nsfw)
+    catalogue = conversion.catalogue
+    header = (
+        f"# Converted by handlecheck from {Path(args.file).name} ({catalogue.format} format).\n"
+        "# The detection facts come from that database and its licence applies to them.\n"
+    )
+    document = {"version": 1, "platforms": list(conversion.entries)}
+    with ExitStack() as stack:
+        out = open_output(stack, args.output)
+        out.write(header + dump_yaml(document))
+    for skipped in catalogue.skipped:
+        print(f"handlecheck: left out {printable(skipped.name, 60)}: {printable(skipped.reason, 200)}", file=sys.stderr)
+    print(
+        f"handlecheck: {len(catalogue.platforms)} platforms converted, {len(catalogue.skipped)} left out",
+        file=sys.stderr,
+    )
+    return EXIT_OK
+
+
+def cmd_platforms_selfcheck(args: argparse.Namespace) -> int:
+    platforms = chosen_platforms(args)
+    reports: list[PlatformHealth] = []
+    progress = tqdm(
+        total=len(platforms),
+        unit="platform",
+        file=sys.stderr,
+        disable=args.no_progress or not sys.stderr.isatty(),
+        leave=False,
+    )
+
+    async def run() -> None:
+        async for report in selfcheck(platforms, http_options(args), seed=args.seed):
+            reports.append(report)
+            progress.update()
+
+    interrupted = False
+    try:
+        aio.run(run())
+    except KeyboardInterrupt:
+        interrupted = True
+    progress.close()
+    counts = health_counts(reports)
+    with ExitStack() as stack:
+        open_output(stack, args.output).write(render_selfcheck(reports, args.format))
+    if args.skip_file_out:
+        written = write_skip_file(args.skip_file_out, reports)
+        print(f"handlecheck: {written} broken platform ids written to {args.skip_file_out}", file=sys.stderr)
+    if interrupted:
+        return EXIT_INTERRUPTED
+    if counts[Health.BROKEN.value]:
+        return EXIT_POLICY
+    if reports and counts[Health.UNREACHABLE.value] == len(reports):
+        print("handlecheck: error: no platform could be reached; check the network or --proxy", file=sys.stderr)
+        return EXIT_UNREACHABLE
+    return EXIT_OK
