@@ -51,12 +51,11 @@ from .models import (
 )
 from .patterns import compile_pattern
 from .report.text import printable
-from .rules import MissingVariable, UnsafeValue, render_url, request_variables, template_variables
+from .rules import MissingVariable, UnsafeValue, has_line_break, render_url, request_variables, template_variables
 from .yamlio import YamlPath, line_of, load_yaml
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
 BUNDLED = "bundled platforms.yaml"
-_HEADER_BREAK = re.compile(r"[\r\n\x00]")
 
 
 def bundled_path() -> Path:
@@ -353,7 +352,7 @@ class _Builder:
         self.url(raw["url"], allowed, (*path, "url"), secrets)
         headers = tuple(raw.get("headers", {}).items())
         for name, value in headers:
-            if _HEADER_BREAK.search(name) or _HEADER_BREAK.search(value):
+            if has_line_break(name) or has_line_break(value):
                 raise self.fail("header carries a line break", (*path, "headers", name))
         spec = RequestSpec(
             url=raw["url"],

@@ -1,0 +1,244 @@
+"""A response to a verdict: the engine's guards, then the check's outcomes (see the package
+docstring for which wins)."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+from ..models import (
+    Check,
+    Condition,
+    HttpResponse,
+    JsonOp,
+    Matcher,
+    MatcherType,
+    Part,
+    Reason,
+    Verdict,
+)
+from ..patterns import PatternTimeout, compile_pattern, search
+from .templates import interpolate
+from .view import INVALID_JSON, SCAN_BYTES, ResponseView, json_lookup
+
+_TITLE = re.compile(r"<title[^>]*>([^<]{0,300})", re.IGNORECASE)
+
+
+_LOGIN_PATH = re.compile(
+    r"/(?:login|log-in|signin|sign-in|sign_in|accounts/login|session/new|auth/login|"
+    r"checkpoint|authwall|uas/login)(?:[/?.#]|$)",
+    re.IGNORECASE,
+)
+
+
+CHALLENGE_HEADERS: tuple[tuple[str, str], ...] = (("cf-mitigated", "challenge"),)
+
+
+CHALLENGE_TITLES: tuple[str, ...] = (
+    "just a moment",
+    "attention required! | cloudflare",
+    "ddos-guard",
+    "access denied",
+    "are you a robot",
+    "are you human",
+    "captcha",
+    "security check",
+    "verify you are human",
+    "human verification",
+    "pardon our interruption",
+    "checking your browser",
+)
+
+
+CHALLENGE_MARKERS: tuple[str, ...] = (
+    "cf_chl_opt",
+    "cf-browser-verification",
+    "challenges.cloudflare.com/turnstile",
+    "px-captcha",
+    "_pxcaptcha",
+    "captcha-delivery.com",
+    "ddos-guard.net/",
+    "_incapsula_resource",
+    "g-recaptcha",
+    "h-captcha",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    verdict: Verdict
+    reason: Reason | None
+    evidence: str
+
+
+def _same_json(a: Any, b: Any) -> bool:
+    """Equality that keeps JSON's types apart (true is not 1)."""
+    return type(a) is type(b) and a == b if isinstance(a, bool) or isinstance(b, bool) else a == b
+
+
+def _any_or_all(results: Iterable[bool], condition: Condition) -> bool:
+    return all(results) if condition is Condition.AND else any(results)
+
+
+def _text_matches(matcher: Matcher, haystack: str, variables: Mapping[str, str]) -> bool:
+    """Word and regex tests of `matcher` against `haystack`; raises PatternTimeout."""
+    results: list[bool] = []
+    if matcher.words:
+        folded = haystack.casefold() if matcher.case_insensitive else haystack
+        for template in matcher.words:
+            word = interpolate(template, variables)
+            results.append((word.casefold() if matcher.case_insensitive else word) in folded)
+    for template in matcher.regexes:
+        source = interpolate(template, variables, re.escape)
+        results.append(search(compile_pattern(source, matcher.case_insensitive), haystack) is not None)
+    return _any_or_all(results, matcher.condition)
+
+
+def matcher_holds(matcher: Matcher, view: ResponseView, variables: Mapping[str, str]) -> bool:
+    """Whether `matcher` holds. An undecidable test (a regex that ran out of time, a body
+    that was cut short for a negative test, JSON that does not parse) never holds."""
+    response = view.response
+    try:
+        if matcher.type is MatcherType.STATUS:
+            found = any(low <= response.status <= high for low, high in matcher.statuses)
+        elif matcher.type is MatcherType.JSON:
+            document = view.document
+            if document is INVALID_JSON:
+                return False
+            present, value = json_lookup(document, matcher.path or "")
+            if matcher.json_op is JsonOp.EXISTS:
+                found = (present and value is not None) == bool(matcher.json_values[0])
+            else:
+                found = present and any(_same_json(value, v) for v in matcher.json_values)
+        elif matcher.type is MatcherType.HEADER:
+            value = response.header(matcher.header or "")
+            if value is None:
+                found = False
+            elif matcher.words or matcher.regexes:
+                found = _text_matches(matcher, value, variables)
+            else:
+                found = True
+        else:
+            part = Part.URL if matcher.type is MatcherType.URL else matcher.part
+            found = _text_matches(matcher, view.part(part), variables)
+            if matcher.negative and not found and view.body_incomplete(part):
+                return False
+    except PatternTimeout:
+        return False
+    return not found if matcher.negative else found
+
+
+def describe(matcher: Matcher) -> str:
+    """A short human-readable account of a matcher, for the evidence field."""
+    neg = matcher.negative
+    if matcher.type is MatcherType.STATUS:
+        codes = ", ".join(str(low) if low == high else f"{low}-{high}" for low, high in matcher.statuses)
+        return f"status {'not ' if neg else ''}{codes}"
+    if matcher.type is MatcherType.JSON:
+        if matcher.json_op is JsonOp.EXISTS:
+            exists = bool(matcher.json_values[0]) != neg
+            return f"json {matcher.path} {'exists' if exists else 'absent'}"
+        values = ", ".join(json.dumps(v) for v in matcher.json_values)
+        return f"json {matcher.path} {'not ' if neg else ''}in [{values}]"
+    terms = [repr(w) for w in matcher.words] + [f"/{r}/" for r in matcher.regexes]
+    joined = f" {matcher.condition.value} ".join(terms)
+    if len(joined) > 120:
+        joined = joined[:117] + "..."
+    if matcher.type is MatcherType.HEADER:
+        where = f"header {matcher.header}"
+        if not terms:
+            return f"{where} {'absent' if neg else 'present'}"
+    elif matcher.type is MatcherType.URL:
+        where = "final url"
+    else:
+        where = matcher.part.value
+    return f"{where} {'lacks' if neg else 'has'} {joined}"
+
+
+def challenge_signal(view: ResponseView) -> str | None:
+    """Name the anti-bot or challenge marker this response carries, if any."""
+    response = view.response
+    for name, value in CHALLENGE_HEADERS:
+        if (response.header(name) or "").casefold() == value:
+            return f"header {name}: {value}"
+    head = view.text[:SCAN_BYTES]
+    title = _TITLE.search(head)
+    if title:
+        text = title.group(1).strip().casefold()
+        for word in CHALLENGE_TITLES:
+            if word in text:
+                return f"challenge page title {title.group(1).strip()[:80]!r}"
+    lowered = head.casefold()
+    for marker in CHALLENGE_MARKERS:
+        if marker in lowered:
+            return f"challenge marker {marker!r}"
+    return None
+
+
+def login_wall_signal(response: HttpResponse) -> str | None:
+    """A redirect (followed or not) that lands on a sign-in page."""
+    candidates = []
+    if response.redirected:
+        candidates.append(response.url)
+    if 300 <= response.status < 400:
+        candidates.append(response.header("location") or "")
+    for url in candidates:
+        if _LOGIN_PATH.search(urlsplit(url).path or "/"):
+            return f"redirected to sign-in page {url[:200]}"
+    return None
+
+
+def names_redirect(matcher: Matcher) -> bool:
+    """Whether a matcher speaks about where a response redirects: a positive `header` matcher
+    on Location, or a positive test of the final URL (a `url` matcher, or a word or regex
+    matcher on `part: url`) with a word or regex naming the target."""
+    if matcher.negative:
+        return False
+    if matcher.type is MatcherType.HEADER:
+        return (matcher.header or "").casefold() == "location"
+    on_url = matcher.type is MatcherType.URL or (
+        matcher.type in (MatcherType.WORD, MatcherType.REGEX) and matcher.part is Part.URL
+    )
+    return on_url and bool(matcher.words or matcher.regexes)
+
+
+def decide(check: Check, response: HttpResponse, variables: Mapping[str, str], label: str) -> Decision:
+    """Judge one response against one check."""
+    view = ResponseView(response)
+    status = response.status
+    if status == 429:
+        return Decision(Verdict.UNKNOWN, Reason.RATE_LIMITED, f"{label}: status 429")
+    if 500 <= status <= 599:
+        return Decision(Verdict.UNKNOWN, Reason.SERVER_ERROR, f"{label}: status {status}")
+    challenge = challenge_signal(view)
+    if challenge:
+        return Decision(Verdict.UNKNOWN, Reason.CHALLENGE, f"{label}: {challenge} (status {status})")
+    login = login_wall_signal(response)
+    for outcome in check.outcomes:
+        held = [m for m in outcome.matchers if matcher_holds(m, view, variables)]
+        every = outcome.condition is Condition.AND
+        if not (len(held) == len(outcome.matchers) if every else held):
+            continue
+        if login:
+            explicit = [m for m in held if names_redirect(m)]
+            if not explicit:
+                continue  # this outcome would be judging the sign-in page
+            held = held if every else explicit
+        shown = held if every else held[:1]
+        evidence = f"{label}: " + " and ".join(describe(m) for m in shown)
+        if outcome.verdict is Verdict.UNKNOWN:
+            return Decision(Verdict.UNKNOWN, outcome.reason or Reason.UNEXPECTED_RESPONSE, evidence)
+        return Decision(outcome.verdict, None, evidence)
+    if login:
+        return Decision(Verdict.UNKNOWN, Reason.LOGIN_WALL, f"{label}: {login}")
+    if status in (401, 407):
+        return Decision(Verdict.UNKNOWN, Reason.LOGIN_WALL, f"{label}: status {status}")
+    if status == 403:
+        return Decision(Verdict.UNKNOWN, Reason.BLOCKED, f"{label}: status 403 matched no outcome")
+    if response.truncated:
+        return Decision(Verdict.UNKNOWN, Reason.BODY_TOO_LARGE, f"{label}: body over the size cap matched no outcome")
+    return Decision(Verdict.UNKNOWN, Reason.UNEXPECTED_RESPONSE, f"{label}: status {status} matched no outcome")

@@ -1,0 +1,78 @@
+"""A response's decoded views (text, headers, JSON), computed once and shared by every test."""
+
+from __future__ import annotations
+
+import json
+import re
+from functools import cached_property
+from typing import Any
+
+from ..models import (
+    HttpResponse,
+    Part,
+)
+
+SCAN_BYTES = 64 * 1024
+
+
+INVALID_JSON = object()
+
+
+class ResponseView:
+    """Lazily decoded views of a response, computed once and shared by all matchers."""
+
+    def __init__(self, response: HttpResponse) -> None:
+        self.response = response
+
+    @cached_property
+    def text(self) -> str:
+        charset = "utf-8"
+        content_type = self.response.header("content-type") or ""
+        found = re.search(r"charset=([\w-]+)", content_type, re.IGNORECASE)
+        if found:
+            charset = found.group(1)
+        try:
+            return self.response.body.decode(charset, errors="replace")
+        except LookupError:
+            return self.response.body.decode("utf-8", errors="replace")
+
+    @cached_property
+    def header_text(self) -> str:
+        return "\n".join(f"{name}: {value}" for name, value in self.response.headers)
+
+    @cached_property
+    def document(self) -> Any:
+        if self.response.truncated:
+            return INVALID_JSON
+        try:
+            return json.loads(self.text)
+        except (ValueError, RecursionError):
+            return INVALID_JSON
+
+    def part(self, part: Part) -> str:
+        if part is Part.BODY:
+            return self.text
+        if part is Part.HEADER:
+            return self.header_text
+        if part is Part.URL:
+            return self.response.url
+        return f"{self.response.url}\n{self.header_text}\n\n{self.text}"
+
+    def body_incomplete(self, part: Part) -> bool:
+        return self.response.truncated and part in (Part.BODY, Part.ALL)
+
+
+def json_lookup(document: Any, path: str) -> tuple[bool, Any]:
+    """Follow a dotted path (integers index lists). Returns (found, value)."""
+    node = document
+    for segment in path.split("."):
+        if isinstance(node, dict) and segment in node:
+            node = node[segment]
+        elif isinstance(node, list) and segment.lstrip("-").isdigit():
+            index = int(segment)
+            if not -len(node) <= index < len(node):
+                return False, None
+            node = node[index]
+        else:
+            return False, None
+    return True, node
