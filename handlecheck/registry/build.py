@@ -1,18 +1,10 @@
-"""Load platform files: YAML with line numbers, schema and semantic checks, frozen Platforms.
-
-Every fault becomes a `ConfigError` naming the file, the line, the platform id and the YAML
-path of the field, so a user can go straight to it.
-"""
+"""Platform entries (already schema-valid) to Platform objects, with the semantic checks the
+schema cannot make, each error naming its file, line and YAML path."""
 
 from __future__ import annotations
 
-import json
 import re
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
-from functools import cache
-from importlib import resources
-from pathlib import Path
+from collections.abc import Sequence
 from typing import Any
 
 import fastjsonschema
@@ -20,12 +12,9 @@ import jsonschema
 import regex
 import yaml
 
-from .errors import ConfigError, InputError
-from .importers import convert, detect_format
-from .importers.common import Unusable
-from .models import (
+from ..errors import ConfigError
+from ..models import (
     Case,
-    Catalogue,
     Check,
     Condition,
     Extractor,
@@ -44,164 +33,17 @@ from .models import (
     RateLimit,
     Reason,
     RequestSpec,
-    Skipped,
-    SourceFormat,
     Urls,
     Verdict,
 )
-from .patterns import compile_pattern
-from .report.text import printable
-from .rules import MissingVariable, UnsafeValue, has_line_break, render_url, request_variables, template_variables
-from .yamlio import YamlPath, line_of, load_yaml
-
-MAX_FILE_BYTES = 20 * 1024 * 1024
-BUNDLED = "bundled platforms.yaml"
+from ..patterns import compile_pattern
+from ..report.text import printable
+from ..rules import MissingVariable, UnsafeValue, has_line_break, render_url, request_variables, template_variables
+from ..yamlio import YamlPath, line_of
+from .schema import platform_is_valid, platform_validator
 
 
-def bundled_path() -> Path:
-    return Path(str(resources.files("handlecheck") / "data" / "platforms.yaml"))
-
-
-@cache
-def schema() -> dict[str, Any]:
-    text = (resources.files("handlecheck") / "data" / "platforms.schema.json").read_text("utf-8")
-    loaded: dict[str, Any] = json.loads(text)
-    return loaded
-
-
-@cache
-def _top_validator() -> jsonschema.protocols.Validator:
-    """The file's outer shape only; each platform is validated on its own."""
-    outer = {**schema(), "properties": {**schema()["properties"], "platforms": {"type": "array"}}}
-    return jsonschema.validators.validator_for(outer)(outer)
-
-
-def _platform_schema() -> dict[str, Any]:
-    return {"$schema": schema()["$schema"], "$defs": schema()["$defs"], "$ref": "#/$defs/platform"}
-
-
-@cache
-def _platform_validator() -> jsonschema.protocols.Validator:
-    return jsonschema.validators.validator_for(_platform_schema())(_platform_schema())
-
-
-@cache
-def _platform_is_valid() -> Callable[[Any], Any]:
-    """A compiled validator, several times faster: large imported files pass through it, and
-    jsonschema is only asked to explain an entry that fails."""
-    return fastjsonschema.compile(_platform_schema())
-
-
-def load_platforms(path: str | Path | None = None, *, nsfw: bool = False) -> tuple[Platform, ...]:
-    """Load a platform file (the bundled one when `path` is None).
-
-    The file may be in handlecheck's own format, or a Sherlock, WhatsMyName or Maigret
-    database; entries of those that cannot be used are left out (see `load_catalogue`).
-    """
-    return load_catalogue(path, nsfw=nsfw).platforms
-
-
-def load_catalogue(path: str | Path | None = None, *, nsfw: bool = False) -> Catalogue:
-    """Load a platform file of any supported format, with the entries it had to skip."""
-    text, source = read_file(path)
-    document = json_document(text)
-    if document is None or is_native(document):
-        return Catalogue(parse_platforms(text, source=source))
-    converted = import_document(document, source=source, nsfw=nsfw)
-    return converted.catalogue
-
-
-@dataclass(frozen=True, slots=True)
-class Conversion:
-    """A foreign database converted: the native entries that built, and the catalogue."""
-
-    entries: tuple[dict[str, Any], ...]
-    catalogue: Catalogue
-
-
-def import_document(document: Any, *, source: str, nsfw: bool = False) -> Conversion:
-    """Convert a Sherlock, WhatsMyName or Maigret document; raises ConfigError for any other."""
-    file_format = detect_format(document, source)
-    if file_format is SourceFormat.HANDLECHECK:
-        raise ConfigError("already in handlecheck's format", source=source)
-    try:
-        imported = convert(file_format, document, nsfw=nsfw)
-    except Unusable as exc:
-        raise ConfigError(f"not a usable {file_format} file: {exc}", source=source) from None
-    builder = _Builder(source, None, {"platforms": list(imported.entries)})
-    platforms, errors = builder.build_all(imported.entries)
-    failed = {index for index, _ in errors}
-    rejected = tuple(
-        Skipped(str(imported.entries[index].get("name", "?")), f"{error.path}: {error.reason}")
-        for index, error in errors
-    )
-    kept = tuple(e for i, e in enumerate(imported.entries) if i not in failed)
-    return Conversion(kept, Catalogue(platforms, file_format, imported.skipped + rejected))
-
-
-def import_file(path: str | Path, *, nsfw: bool = False) -> Conversion:
-    text, source = read_file(path)
-    document = json_document(text)
-    if document is None:
-        _, document = load_yaml(text, source)
-    return import_document(document, source=source, nsfw=nsfw)
-
-
-def validate_file(path: str | Path) -> tuple[tuple[Platform, ...], list[ConfigError]]:
-    """Every platform of a native file that builds, and every error in it."""
-    text, source = read_file(path)
-    return validate_platforms(text, source=source)
-
-
-def read_file(path: str | Path | None) -> tuple[str, str]:
-    file = Path(path) if path is not None else bundled_path()
-    source = str(path) if path is not None else BUNDLED
-    try:
-        if file.stat().st_size > MAX_FILE_BYTES:
-            raise ConfigError(f"file is larger than {MAX_FILE_BYTES // 2**20} MiB", source=source)
-        return file.read_text("utf-8"), source
-    except UnicodeDecodeError as exc:
-        raise ConfigError(f"not UTF-8 text ({exc.reason} at byte {exc.start})", source=source) from None
-    except OSError as exc:
-        raise ConfigError(f"cannot read file: {exc.strerror or exc}", source=source) from None
-
-
-def json_document(text: str) -> Any:
-    """The parsed document when the text is JSON (the community databases are); else None."""
-    if not text.lstrip().startswith("{"):
-        return None
-    try:
-        return json.loads(text)
-    except (ValueError, RecursionError):
-        return None
-
-
-def is_native(document: Any) -> bool:
-    return isinstance(document, dict) and "version" in document and "platforms" in document
-
-
-def parse_platforms(text: str, *, source: str = "<string>") -> tuple[Platform, ...]:
-    """Parse the text of a platform file in handlecheck's format; raise its first error."""
-    platforms, errors = validate_platforms(text, source=source)
-    if errors:
-        first = errors[0]
-        if len(errors) > 1:
-            more = f" (and {len(errors) - 1} more: handlecheck platforms validate {source})"
-            raise ConfigError(first.reason + more, source=first.source, line=first.line, path=first.path)
-        raise first
-    return platforms
-
-
-def validate_platforms(text: str, *, source: str = "<string>") -> tuple[tuple[Platform, ...], list[ConfigError]]:
-    """Every platform that builds, and every error of the file (in file order)."""
-    node, data = load_yaml(text, source)
-    builder = _Builder(source, node, data)
-    builder.check_schema(_top_validator(), data, ())
-    platforms, errors = builder.build_all(data["platforms"])
-    return platforms, [error for _, error in errors]
-
-
-class _Builder:
+class Builder:
     """Turns validated YAML data into Platforms, reporting faults with their location."""
 
     def __init__(self, source: str, node: yaml.Node | None, data: Any) -> None:
@@ -261,9 +103,9 @@ class _Builder:
                         )
                     seen[platform_id] = index
                 try:
-                    _platform_is_valid()(raw)
+                    platform_is_valid()(raw)
                 except fastjsonschema.JsonSchemaException:
-                    self.check_schema(_platform_validator(), raw, path)
+                    self.check_schema(platform_validator(), raw, path)
                 platforms.append(self.platform(raw, path))
             except ConfigError as error:
                 errors.append((index, error))
@@ -315,20 +157,7 @@ class _Builder:
         )
 
     def profile_spec(self, raw: dict[str, Any], secrets: set[str], path: YamlPath) -> ProfileSpec:
-        fields = []
-        for name, field in raw["fields"].items():
-            if "regex" in field:
-                self.regex(field["regex"], (*path, "fields", name, "regex"))
-            fields.append(
-                Extractor(
-                    type=ExtractorType(field["type"]),
-                    name=name,
-                    regex=field.get("regex"),
-                    group=field.get("group", 1),
-                    path=field.get("path"),
-                    key=field.get("name") or field.get("header"),
-                )
-            )
+        fields = [self.extractor(field, (*path, "fields", name), field=name) for name, field in raw["fields"].items()]
         request = self.request(raw["request"], {"handle"}, (*path, "request"), secrets) if "request" in raw else None
         return ProfileSpec(fields=tuple(fields), request=request)
 
@@ -393,17 +222,19 @@ class _Builder:
             outcomes=outcomes,
         )
 
-    def extractor(self, raw: dict[str, Any], path: YamlPath) -> Extractor:
+    def extractor(self, raw: dict[str, Any], path: YamlPath, *, field: str | None = None) -> Extractor:
+        """A prefetch's extractor (named by its `name`), or the profile `field` (whose `name`,
+        if any, is the meta tag's)."""
         if "regex" in raw:
             self.regex(raw["regex"], (*path, "regex"))
         return Extractor(
             type=ExtractorType(raw["type"]),
-            name=raw["name"],
+            name=raw["name"] if field is None else field,
             part=Part(raw.get("part", "body")),
             regex=raw.get("regex"),
             group=raw.get("group", 1),
             path=raw.get("path"),
-            key=raw.get("header") or raw.get("cookie"),
+            key=(raw.get("name") if field is not None else None) or raw.get("header") or raw.get("cookie"),
         )
 
     def outcome(self, raw: dict[str, Any], variables: set[str], path: YamlPath) -> Outcome:
@@ -456,43 +287,3 @@ def _status_range(item: int | str) -> tuple[int, int]:
         return (item, item)
     low, high = (int(part) for part in item.split("-"))
     return (low, high)
-
-
-def select(
-    platforms: Sequence[Platform],
-    *,
-    only: Iterable[str] = (),
-    tags: Iterable[str] = (),
-    exclude: Iterable[str] = (),
-) -> tuple[Platform, ...]:
-    """Pick platforms by id and tag. Unknown ids are an InputError; an empty pick is too."""
-    known = {p.id for p in platforms}
-    only_set, exclude_set, tag_set = set(only), set(exclude), set(tags)
-    missing = sorted((only_set | exclude_set) - known)
-    if missing:
-        raise InputError(f"unknown platform id {missing[0]!r} (see: handlecheck platforms list)")
-    chosen = tuple(
-        p
-        for p in platforms
-        if (not only_set or p.id in only_set) and (not tag_set or tag_set & set(p.tags)) and p.id not in exclude_set
-    )
-    if not chosen:
-        raise InputError("no platform matches the selection (--only / --tags / --exclude)")
-    return chosen
-
-
-def merge(base: Catalogue, *additions: Catalogue) -> Catalogue:
-    """Add platforms to a catalogue. An id already present keeps its first definition (the
-    curated one); the newcomer is listed as skipped."""
-    platforms = list(base.platforms)
-    skipped = list(base.skipped)
-    ids = {p.id for p in platforms}
-    for addition in additions:
-        skipped.extend(addition.skipped)
-        for platform in addition.platforms:
-            if platform.id in ids:
-                skipped.append(Skipped(platform.name, f"id {platform.id!r} is already in the catalogue"))
-                continue
-            ids.add(platform.id)
-            platforms.append(platform)
-    return Catalogue(tuple(platforms), base.format, tuple(skipped))
