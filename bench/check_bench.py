@@ -62,14 +62,14 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from reference import ToolRun, ensure_venv, run_maigret, run_sherlock  # noqa: E402
+from reference import ToolRun, ensure_venv, run_maigret, run_sherlock
 
-from handlecheck import aio  # noqa: E402
-from handlecheck.engine import Checker  # noqa: E402
-from handlecheck.http import HttpOptions  # noqa: E402
-from handlecheck.models import Reason, Verdict  # noqa: E402
-from handlecheck.registry import parse_platforms  # noqa: E402
-from tests.farm import (  # noqa: E402
+from handlecheck import aio
+from handlecheck.models import Reason, Verdict
+from handlecheck.net.checker import Checker
+from handlecheck.net.http import HttpOptions
+from handlecheck.registry import parse_platforms
+from tests.farm import (
     TAKEN,
     UNCLAIMED,
     SiteSpec,

@@ -24,14 +24,14 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from check_bench import platform_file  # noqa: E402
+from check_bench import platform_file
 
-from handlecheck import HttpOptions, aio  # noqa: E402
-from handlecheck.domain import Depth  # noqa: E402
-from handlecheck.hunt import hunt, plan  # noqa: E402
-from handlecheck.lookalikes import generate  # noqa: E402
-from handlecheck.models import Priority  # noqa: E402
-from handlecheck.registry import parse_platforms  # noqa: E402
+from handlecheck import HttpOptions, aio
+from handlecheck.candidates import generate
+from handlecheck.domain import Depth
+from handlecheck.models import Priority
+from handlecheck.pipeline.hunt import hunt, plan
+from handlecheck.registry import parse_platforms
 
 
 def generation(brands: int) -> dict[str, float]:

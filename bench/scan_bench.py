@@ -37,7 +37,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
 
-from check_bench import platform_file  # noqa: E402
+from check_bench import platform_file
 
 
 @dataclass(frozen=True)

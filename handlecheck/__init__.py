@@ -25,20 +25,20 @@ from .api import (
     selfcheck,
     selfcheck_sync,
 )
-from .bulk import BrandOutcome
-from .changes import Change, FailOn, parse_policies
+from .candidates import generate
 from .config import Config, Selection, load_config
 from .domain import Candidate, Classification, Depth, Finding, HuntReport, Owned, ScanReport, Technique, TodoItem
-from .engine import Checker
 from .errors import ConfigError, HandlecheckError, InputError
-from .handles import normalise
-from .history import History
-from .http import HttpOptions
-from .lookalikes import generate
 from .models import Platform, Priority, Reason, Result, Verdict
+from .net.checker import Checker
+from .net.http import HttpOptions
+from .pipeline.bulk import BrandOutcome
+from .pipeline.selfcheck import Health, PlatformHealth
+from .policy import Change, FailOn, parse_policies
 from .registry import load_catalogue, load_platforms, parse_platforms, select
+from .rules.handles import normalise
 from .selection import Chosen, choose_platforms
-from .selfcheck import Health, PlatformHealth
+from .store.history import History
 
 __version__ = "0.1.0"
 

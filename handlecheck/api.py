@@ -20,23 +20,23 @@ from datetime import timedelta
 from pathlib import Path
 
 from . import aio
-from .bulk import BrandOutcome, BulkScan
-from .changes import Change, FailOn, compare, earlier_scan, from_history
+from .candidates import DEFAULT_AFFIXES
 from .config import Config, load_config
 from .domain import Depth, HuntReport, Owned, ScanReport, Technique
-from .engine import Checker
 from .errors import InputError
-from .handles import normalise
-from .history import History
-from .http import HttpOptions
-from .hunt import hunt as _hunt
-from .lookalikes import DEFAULT_AFFIXES
 from .models import Platform, Result
+from .net.checker import Checker
+from .net.http import HttpOptions
+from .pipeline.bulk import BrandOutcome, BulkScan
+from .pipeline.hunt import hunt as _hunt
+from .pipeline.scan import scan as _scan
+from .pipeline.selfcheck import PlatformHealth
+from .pipeline.selfcheck import selfcheck as _selfcheck
+from .policy import Change, FailOn, compare, earlier_scan, from_history
 from .registry import load_platforms
-from .scanner import scan as _scan
+from .rules.handles import normalise
 from .selection import choose_platforms
-from .selfcheck import PlatformHealth
-from .selfcheck import selfcheck as _selfcheck
+from .store.history import History
 
 PlatformSource = Sequence[Platform] | str | Path | None
 """Platforms to ask: a sequence of Platform, a platform file's path, or None for the bundled

@@ -22,12 +22,12 @@ from dataclasses import dataclass
 
 from rapidfuzz.distance import DamerauLevenshtein
 
+from .candidates import Brand, loose_skeleton
 from .domain import (
     Candidate,
     Classification,
     Tier,
 )
-from .lookalikes import Brand, loose_skeleton
 from .models import Profile
 
 HANDLE_SCORE = {

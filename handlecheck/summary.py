@@ -21,7 +21,7 @@ class Summary:
     unreachable_count: int = 0
     elapsed_seconds: float | None = None
     offline: str | None = None
-    """Why the run decided that nothing is reachable (see handlecheck.reachability)."""
+    """Why the run decided that nothing is reachable (see handlecheck.net.reachability)."""
 
     @property
     def unreachable(self) -> bool:

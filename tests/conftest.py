@@ -9,7 +9,7 @@ from string import Template
 
 import pytest
 
-from handlecheck.http import HttpOptions
+from handlecheck.net.http import HttpOptions
 from tests.simulator import Simulator
 
 

@@ -22,14 +22,14 @@ import trustme
 
 import handlecheck
 from handlecheck import HttpOptions, Reason, Result, Verdict
+from handlecheck.candidates import skeleton
 from handlecheck.cli import main
 from handlecheck.config import Config
 from handlecheck.domain import Depth, ScanReport
-from handlecheck.lookalikes import skeleton
-from handlecheck.planner import variants
+from handlecheck.pipeline.scan import scan
 from handlecheck.registry import load_platforms
 from handlecheck.report.scan import render_csv, render_html, render_json, render_markdown, render_table
-from handlecheck.scanner import scan
+from handlecheck.todo import variants
 from tests import simulator as behave
 from tests.conftest import PlatformFile, profile_entry, signup_entry
 from tests.simulator import Simulator

@@ -7,9 +7,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from handlecheck import InputError
-from handlecheck.handles import MAX_HANDLE_LENGTH, canonical, normalise, why_invalid
 from handlecheck.models import Case, HandleRule, Platform
 from handlecheck.rules import UnsafeValue, render_url
+from handlecheck.rules.handles import MAX_HANDLE_LENGTH, canonical, normalise, why_invalid
 
 STRICT = Platform(id="strict", name="Strict", checks=(), handle=HandleRule(r"^[a-z0-9_]{3,15}$"))
 LOOSE = Platform(id="loose", name="Loose", checks=(), handle=HandleRule(None, Case.SENSITIVE))

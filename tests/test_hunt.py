@@ -13,8 +13,8 @@ from aiohttp import web
 from handlecheck import HttpOptions
 from handlecheck.cli import main
 from handlecheck.domain import Classification, Depth, Owned
-from handlecheck.hunt import hunt, plan
 from handlecheck.models import Extractor, ExtractorType, HttpResponse
+from handlecheck.pipeline.hunt import hunt, plan
 from handlecheck.registry import load_platforms
 from handlecheck.rules import read_profile
 from tests.conftest import PlatformFile
@@ -81,7 +81,7 @@ async def test_planted_accounts_are_found_and_classified(social: Path):
     assert report.findings[0].handle == "acme_support", "the impersonator has the highest risk"
     assert found["acme_support"].risk >= 80 and found["acne"].risk < 20
     assert found["acme_support"].profile is not None and found["acme_support"].profile.followers == 1200
-    assert any("DM us" in r or "support" in r for r in found["acme_support"].reasons)
+    assert "offers 'support'" in found["acme_support"].reasons
     assert report.owned_seen == 1, "the brand's own account was seen, and not flagged"
     assert len(report.results) == len(plan("ACME", platforms, Depth.DEEP))
 

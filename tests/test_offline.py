@@ -24,7 +24,7 @@ import handlecheck
 from handlecheck import HttpOptions, Reason, Verdict
 from handlecheck.config import Config
 from handlecheck.models import Result
-from handlecheck.reachability import Failure, Reachability
+from handlecheck.net.reachability import Failure, Reachability
 from handlecheck.summary import summarise
 
 OFFLINE_DEADLINE = 15.0

@@ -26,8 +26,8 @@ from handlecheck.domain import (
     TodoItem,
 )
 from handlecheck.models import Platform, Priority, Profile, Reason, Result, Urls, Verdict
-from handlecheck.planner import SECURITY_STEPS
 from handlecheck.report.scan import render_csv, render_html, render_json, render_markdown, render_table
+from handlecheck.todo import SECURITY_STEPS
 
 GOLDEN = Path(__file__).parent / "golden"
 WHEN = datetime(2026, 11, 21, 9, 30, tzinfo=UTC)

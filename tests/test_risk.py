@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from handlecheck.candidates import Brand
 from handlecheck.domain import Candidate, Classification, Technique, Tier
-from handlecheck.lookalikes import Brand
 from handlecheck.models import Profile
 from handlecheck.risk import assess
 
@@ -55,7 +55,7 @@ def test_assess(
     result = assess(ACME, found, profile, own_domains=["acme.com"])
     assert result.classification is classification, result.reasons
     assert low <= result.risk <= high, (result.risk, result.reasons)
-    assert result.reasons and all(isinstance(r, str) for r in result.reasons)
+    assert len(result.reasons) >= 2 and result.reasons[0].startswith(f"handle {found.handle!r}: ")
 
 
 def test_impersonator_outranks_parody_and_fan() -> None:

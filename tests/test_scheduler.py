@@ -6,7 +6,7 @@ import asyncio
 from collections import Counter
 from collections.abc import Hashable, Iterator
 
-from handlecheck.scheduler import FairScheduler
+from handlecheck.net.scheduler import FairScheduler
 
 SLOW = "slow.example"
 SLOW_SECONDS = 0.3

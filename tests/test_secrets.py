@@ -11,8 +11,8 @@ from aiohttp import web
 
 from handlecheck import Reason, Verdict
 from handlecheck.cli import main
-from handlecheck.engine import Checker
 from handlecheck.errors import ConfigError
+from handlecheck.net.checker import Checker
 from handlecheck.registry import load_platforms, parse_platforms
 from tests.conftest import PlatformFile
 from tests.simulator import Simulator, profiles

@@ -12,10 +12,10 @@ from tqdm import tqdm
 
 from .. import aio
 from ..api import check
-from ..handles import normalise
-from ..http import HttpOptions
 from ..models import Platform, Result
+from ..net.http import HttpOptions
 from ..report.results import csv_header, csv_line, jsonl_line, render_json, render_table
+from ..rules.handles import normalise
 from ..summary import summarise
 from .common import (
     EXIT_INTERRUPTED,

@@ -11,8 +11,8 @@ from typing import IO
 
 from ..config import Config, Selection
 from ..errors import InputError
-from ..http import HttpOptions
 from ..models import Platform
+from ..net.http import HttpOptions
 from ..selection import choose_platforms
 
 EXIT_OK = 0

@@ -6,11 +6,11 @@ import argparse
 import sys
 from pathlib import Path
 
-from ..changes import compare, earlier_scan, from_history
 from ..config import starter
 from ..errors import InputError
-from ..history import History, default_path
+from ..policy import compare, earlier_scan, from_history
 from ..report.history import render_diff, render_history
+from ..store.history import History, default_path
 from .common import EXIT_OK
 
 

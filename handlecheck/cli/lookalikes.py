@@ -9,11 +9,11 @@ from contextlib import ExitStack
 from tqdm import tqdm
 
 from .. import aio
+from ..candidates import Brand, generate, parse_techniques, read_affixes
 from ..domain import Depth, Owned, Technique
 from ..errors import InputError
-from ..hunt import hunt, plan
-from ..lookalikes import Brand, generate, parse_techniques, read_affixes
 from ..models import Result
+from ..pipeline.hunt import hunt, plan
 from ..registry import load_catalogue, select
 from ..report.lookalikes import render_candidates, render_findings
 from ..summary import summarise

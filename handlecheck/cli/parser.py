@@ -6,11 +6,11 @@ import argparse
 from collections.abc import Callable, Sequence
 
 from .. import __version__
+from ..candidates import KEYBOARDS
 from ..config import CONFIG_NAME
 from ..domain import Depth, Technique
-from ..history import default_path
-from ..http import DEFAULT_USER_AGENT, HttpOptions
-from ..lookalikes import KEYBOARDS
+from ..net.http import DEFAULT_USER_AGENT, HttpOptions
+from ..store.history import default_path
 from .check import cmd_check
 from .common import FORMATS
 from .history import cmd_diff, cmd_history, cmd_init

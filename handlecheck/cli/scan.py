@@ -15,23 +15,23 @@ from tqdm import tqdm
 
 from .. import aio
 from ..brands import read_brands
-from ..bulk import BrandOutcome, BulkScan
-from ..changes import FailOn, parse_policies, read_baseline, write_baseline
+from ..candidates import Brand
 from ..config import Config, find_config, load_config, overlay
 from ..domain import Depth, Owned, ScanReport
 from ..errors import InputError
-from ..history import History, default_path
-from ..hunt import plan
-from ..lookalikes import Brand
 from ..models import Platform, Result
-from ..planner import variants
+from ..pipeline.bulk import BrandOutcome, BulkScan
+from ..pipeline.hunt import plan
+from ..policy import FailOn, parse_policies, read_baseline, write_baseline
 from ..report.bulk import render_bulk_summary
 from ..report.junit import render_junit
 from ..report.scan import render_csv as render_scan_csv
 from ..report.scan import render_html, render_markdown
 from ..report.scan import render_json as render_scan_json
 from ..report.scan import render_table as render_scan_table
+from ..store.history import History, default_path
 from ..summary import summarise
+from ..todo import variants
 from .common import (
     EXIT_INTERRUPTED,
     EXIT_OK,

@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from tabulate import tabulate
 
 from ..models import Platform
-from ..selfcheck import Health, PlatformHealth
+from ..pipeline.selfcheck import Health, PlatformHealth
 from .text import printable, spreadsheet_cell
 
 HEALTH_ORDER = (Health.BROKEN, Health.UNREACHABLE, Health.UNTESTED, Health.WORKING)

@@ -7,8 +7,8 @@ from collections.abc import Sequence
 
 from tabulate import tabulate
 
-from ..changes import Change
-from ..history import ScanRecord
+from ..policy import Change
+from ..store.history import ScanRecord
 from .scan import md
 from .text import printable
 

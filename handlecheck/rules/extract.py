@@ -12,7 +12,7 @@ from ..models import (
     HttpResponse,
     Profile,
 )
-from ..patterns import PatternTimeout, compile_pattern, search
+from .patterns import PatternTimeout, compile_pattern, search
 from .templates import MissingVariable, has_line_break
 from .view import INVALID_JSON, SCAN_BYTES, ResponseView, json_lookup
 

@@ -21,7 +21,7 @@ from ..models import (
     Reason,
     Verdict,
 )
-from ..patterns import PatternTimeout, compile_pattern, search
+from .patterns import PatternTimeout, compile_pattern, search
 from .templates import interpolate
 from .view import INVALID_JSON, SCAN_BYTES, ResponseView, json_lookup
 

@@ -30,14 +30,10 @@ from pathlib import Path
 
 from rapidfuzz.distance import DamerauLevenshtein, JaroWinkler
 
-from .domain import (
-    Candidate,
-    Technique,
-    Tier,
-)
+from .domain import Candidate, Technique, Tier
 from .errors import InputError
-from .handles import canonical, why_invalid
 from .models import Case, Platform
+from .rules.handles import canonical, why_invalid
 
 DEFAULT_AFFIXES: tuple[str, ...] = (
     "official", "real", "the", "hq", "support", "help", "team", "app", "inc", "co", "global", "us", "uk",

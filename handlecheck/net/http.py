@@ -25,11 +25,11 @@ from tenacity import (
 )
 from yarl import URL
 
-from .models import HttpRequest, HttpResponse, RateLimit, Reason
+from ..models import HttpRequest, HttpResponse, RateLimit, Reason
+from ..rules import PLACEHOLDER
 from .politeness import BudgetSpent, HostLimiter, parse_retry_after
 from .reachability import Failure, Reachability
 from .resolver import CachingResolver
-from .rules import PLACEHOLDER
 
 DEFAULT_USER_AGENT = (
     "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/142.0.0.0 Safari/537.36"

@@ -16,7 +16,7 @@ import email.utils
 from collections import deque
 from datetime import UTC, datetime
 
-from .models import RateLimit, Reason
+from ..models import RateLimit, Reason
 
 SLOWEST_GAP = 0.05
 """The shortest gap between starts that a host which answered 429 is slowed to at first."""

@@ -17,11 +17,11 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from .engine import Checker
-from .errors import InputError
-from .handles import why_invalid
-from .http import HttpOptions
-from .models import Case, Platform, Reason, Result, Verdict
+from ..errors import InputError
+from ..models import Case, Platform, Reason, Result, Verdict
+from ..net.checker import Checker
+from ..net.http import HttpOptions
+from ..rules.handles import why_invalid
 
 # An unknown for one of these reasons says the site could not be asked, not that the rule is wrong.
 NOT_ANSWERED = frozenset(

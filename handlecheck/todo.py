@@ -14,17 +14,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 
+from .candidates import Brand
 from .config import Config
-from .domain import (
-    Action,
-    BestHandle,
-    Classification,
-    Finding,
-    TodoItem,
-)
-from .handles import canonical
-from .lookalikes import Brand
+from .domain import Action, BestHandle, Classification, Finding, TodoItem
 from .models import Platform, Priority, Reason, Result, Verdict
+from .rules.handles import canonical
 
 ACTION_ORDER = tuple(Action)
 PRIORITY_ORDER = (Priority.CRITICAL, Priority.HIGH, Priority.NORMAL, Priority.LOW)

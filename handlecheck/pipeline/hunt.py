@@ -6,21 +6,13 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Iterable, Sequence
 
-from .domain import (
-    DEPTHS,
-    Candidate,
-    Depth,
-    Finding,
-    HuntReport,
-    Owned,
-    Technique,
-)
-from .engine import Checker
-from .handles import canonical
-from .http import HttpOptions
-from .lookalikes import DEFAULT_AFFIXES, Brand, generate
-from .models import Platform, Result, Verdict
-from .risk import assess
+from ..candidates import DEFAULT_AFFIXES, Brand, generate
+from ..domain import DEPTHS, Candidate, Depth, Finding, HuntReport, Owned, Technique
+from ..models import Platform, Result, Verdict
+from ..net.checker import Checker
+from ..net.http import HttpOptions
+from ..risk import assess
+from ..rules.handles import canonical
 
 
 def plan(

@@ -10,18 +10,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from .config import Config
-from .domain import (
-    Depth,
-    Finding,
-    ScanReport,
-)
-from .engine import Checker
-from .http import HttpOptions
+from ..candidates import Brand
+from ..config import Config
+from ..domain import Depth, Finding, ScanReport
+from ..models import Platform, Priority, Result, Verdict
+from ..net.checker import Checker
+from ..net.http import HttpOptions
+from ..todo import best_handle, plan, variants
 from .hunt import hunt
-from .lookalikes import Brand
-from .models import Platform, Priority, Result, Verdict
-from .planner import best_handle, plan, variants
 
 
 def is_incomplete(results: Sequence[Result], platforms: Sequence[Platform], handle: str, max_unknown: float) -> bool:

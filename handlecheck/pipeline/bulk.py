@@ -14,14 +14,14 @@ from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
-from .changes import Change, FailOn, Snapshot, compare, from_history, violations
-from .config import Config
-from .domain import ScanReport
-from .engine import Checker
-from .history import History
-from .http import HttpOptions
-from .models import Platform, Result
-from .scanner import Progress, assemble, scan
+from ..config import Config
+from ..domain import ScanReport
+from ..models import Platform, Result
+from ..net.checker import Checker
+from ..net.http import HttpOptions
+from ..policy import Change, FailOn, Snapshot, compare, from_history, violations
+from ..store.history import History
+from .scan import Progress, assemble, scan
 
 BRANDS_AT_ONCE = 4
 

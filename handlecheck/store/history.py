@@ -18,9 +18,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from .domain import Finding
-from .errors import ConfigError, InputError
-from .models import Reason, Result, Verdict
+from ..domain import Finding
+from ..errors import ConfigError, InputError
+from ..models import Reason, Result, Verdict
 
 SCHEMA_VERSION = 1
 MIGRATIONS = {

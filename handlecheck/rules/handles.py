@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import unicodedata
 
-from .errors import InputError
-from .models import Case, Platform
+from ..errors import InputError
+from ..models import Case, Platform
 from .patterns import PatternTimeout, compile_pattern, full_match
 
 MAX_HANDLE_LENGTH = 256

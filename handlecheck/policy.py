@@ -17,8 +17,8 @@ from typing import Any
 
 from .domain import Action, Classification, ScanReport
 from .errors import ConfigError, InputError
-from .history import History, ScanRecord
 from .models import Verdict
+from .store.history import History, ScanRecord
 
 Key = tuple[str, str]
 

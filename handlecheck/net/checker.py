@@ -15,10 +15,8 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from types import TracebackType
 
-from .handles import canonical, why_invalid
-from .http import FetchError, HttpClient, HttpOptions, host_key
-from .models import Case, Check, Platform, Profile, Reason, RequestSpec, Result, Verdict
-from .rules import (
+from ..models import Case, Check, Platform, Profile, Reason, RequestSpec, Result, Verdict
+from ..rules import (
     Decision,
     MissingVariable,
     ResponseView,
@@ -31,6 +29,8 @@ from .rules import (
     read_profile,
     render_url,
 )
+from ..rules.handles import canonical, why_invalid
+from .http import FetchError, HttpClient, HttpOptions, host_key
 from .scheduler import FairScheduler
 
 log = logging.getLogger(__name__)

@@ -1,0 +1,157 @@
+"""Brand lists for bulk runs: CSV, YAML and stdin; errors name the file and the row."""
+
+from __future__ import annotations
+
+import io
+import sys
+from pathlib import Path
+
+import pytest
+
+from handlecheck import brands
+from handlecheck.brands import read_brands
+from handlecheck.config import Config, Owners
+from handlecheck.domain import Depth, Owned
+from handlecheck.errors import ConfigError, InputError
+
+
+def write(tmp_path: Path, name: str, text: str) -> str:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return str(path)
+
+
+# --- CSV -------------------------------------------------------------------------------
+
+
+def test_csv_with_every_column(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "brands.csv",
+        "brand,aliases,owned,email_domain,owner\n"
+        "Acme,acmehq; getacme,github:acme|x:@acme_hq,acme.example,Ann\n"
+        "Globex,,,,\n",
+    )
+    assert read_brands(path) == [
+        Config(
+            brand="Acme",
+            aliases=("acmehq", "getacme"),
+            owned=(Owned("github", "acme"), Owned("x", "acme_hq")),
+            email_domain="acme.example",
+            owners=Owners(default="Ann"),
+        ),
+        Config(brand="Globex"),
+    ]
+
+
+def test_csv_headers_are_forgiving_and_blank_rows_are_skipped(tmp_path: Path) -> None:
+    path = tmp_path / "brands.csv"
+    path.write_bytes("\ufeff Brand ,OWNER,notes\n  Acme  , Ann ,ignored\n,,\n\nGlobex,,,extra cell\n".encode())
+    assert read_brands(str(path)) == [Config(brand="Acme", owners=Owners(default="Ann")), Config(brand="Globex")]
+
+
+def test_a_brand_name_is_cut_at_100_characters(tmp_path: Path) -> None:
+    path = write(tmp_path, "brands.csv", "brand\n" + "A" * 150 + "\n")
+    (config,) = read_brands(path)
+    assert config.brand == "A" * 100
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("name,owner\nAcme,Ann\n", ":1: no 'brand' column (columns: brand, aliases, owned, email_domain, owner)"),
+        ("", ":1: no 'brand' column (columns: brand, aliases, owned, email_domain, owner)"),
+        ("brand,owner\nAcme,\n,Ann\n", ":3: the brand cell is empty"),
+        (
+            "brand,owned\nAcme,github:acme;github\n",
+            ":2: owned account 'github' is not PLATFORM:HANDLE (e.g. github:acme)",
+        ),
+        (
+            "brand,email_domain\nAcme,acme.example\nGlobex,not a domain\n",
+            ":3: email_domain 'not a domain' is not a domain",
+        ),
+        ("brand\n" + "x" * 140_000 + "\n", ": not valid CSV (field larger than field limit (131072))"),
+    ],
+)
+def test_csv_errors_name_the_file_and_row(tmp_path: Path, text: str, message: str) -> None:
+    path = write(tmp_path, "brands.csv", text)
+    with pytest.raises(InputError) as caught:
+        read_brands(path)
+    assert str(caught.value) == path + message
+
+
+def test_too_many_brands(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(brands, "MAX_BRANDS", 2)
+    path = write(tmp_path, "brands.csv", "brand\nA\nB\n")
+    assert [c.brand for c in read_brands(path)] == ["A", "B"]
+    path = write(tmp_path, "brands.csv", "brand\nA\nB\nC\n")
+    with pytest.raises(InputError) as caught:
+        read_brands(path)
+    assert str(caught.value) == f"{path}: more than 2 brands"
+
+
+def test_a_file_that_cannot_be_read(tmp_path: Path) -> None:
+    with pytest.raises(InputError) as caught:
+        read_brands(str(tmp_path / "nope.csv"))
+    assert str(caught.value) == f"cannot read {tmp_path / 'nope.csv'}: No such file or directory"
+    binary = tmp_path / "binary.csv"
+    binary.write_bytes(b"brand\n\xff\n")
+    with pytest.raises(InputError, match=r"^cannot read .*binary\.csv: 'utf-8' codec can't decode byte 0xff"):
+        read_brands(str(binary))
+
+
+def test_any_other_extension_is_read_as_csv(tmp_path: Path) -> None:
+    path = write(tmp_path, "brands.txt", "brand\nAcme\n")
+    assert read_brands(path) == [Config(brand="Acme")]
+
+
+# --- YAML ------------------------------------------------------------------------------
+
+
+def test_yaml_list_of_names_and_entries(tmp_path: Path) -> None:
+    path = write(tmp_path, "brands.yml", "- Acme\n- brand: Globex\n  aliases: [globexhq]\n  depth: deep\n")
+    assert read_brands(path) == [
+        Config(brand="Acme", source=path),
+        Config(brand="Globex", aliases=("globexhq",), depth=Depth.DEEP, source=path),
+    ]
+
+
+def test_yaml_under_a_brands_key(tmp_path: Path) -> None:
+    path = write(tmp_path, "brands.yaml", "brands:\n  - Acme\n  - brand: Globex\n    owned: {github: globex}\n")
+    assert read_brands(path) == [
+        Config(brand="Acme", source=path),
+        Config(brand="Globex", owned=(Owned("github", "globex"),), source=path),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("brand: Acme\n", ": expected a list of brands (or brands: [...])"),
+        ("Acme\n", ": expected a list of brands (or brands: [...])"),
+        ("brands:\n  - Acme\n  - aliases: [x]\n", ": brands[1]: each brand needs a 'brand' name"),
+        ("- Acme\n- 42\n", ": brands[1]: each brand needs a 'brand' name"),
+        (
+            "brands:\n  - Acme\n  - brand: Globex\n    depth: bottomless\n",
+            ":4: brands.1.depth: 'bottomless' is not one of ['quick', 'standard', 'deep']",
+        ),
+        (
+            "- Acme\n- brand: Globex\n  colour: red\n",
+            ":2: 1: Additional properties are not allowed ('colour' was unexpected)",
+        ),
+        ("- [Acme\n", ":2: not valid YAML: "),
+    ],
+)
+def test_yaml_errors_name_the_file_and_entry(tmp_path: Path, text: str, message: str) -> None:
+    path = write(tmp_path, "brands.yaml", text)
+    with pytest.raises(ConfigError) as caught:
+        read_brands(path)
+    assert str(caught.value).startswith(path + message)
+
+
+# --- stdin -----------------------------------------------------------------------------
+
+
+def test_stdin_one_brand_a_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sys, "stdin", io.StringIO("# clients\nAcme\n\n  Globex Corp  \n#Initech\n"))
+    assert read_brands("-") == [Config(brand="Acme"), Config(brand="Globex Corp")]
