@@ -30,7 +30,7 @@ from handlecheck import HttpOptions, aio
 from handlecheck.candidates import generate
 from handlecheck.domain import Depth
 from handlecheck.models import Priority
-from handlecheck.pipeline.hunt import hunt, plan
+from handlecheck.pipeline.hunt import candidate_pairs, hunt
 from handlecheck.registry import parse_platforms
 
 
@@ -65,7 +65,7 @@ def standard_hunt(platforms: int, latency: float, host_concurrency: int) -> dict
         layout = json.loads(server.stdout.readline())
         catalogue = parse_platforms(platform_file(layout["ports"], layout["styles"], 0, 0.0), source="bench")
         catalogue = tuple(replace(p, priority=Priority.HIGH) for p in catalogue)
-        checks = len(plan("acme", catalogue, Depth.STANDARD))
+        checks = len(candidate_pairs("acme", catalogue, Depth.STANDARD))
         options = HttpOptions(concurrency=1000, host_concurrency=host_concurrency, retries=0)
         wall, cpu = time.perf_counter(), time.process_time()
         report = aio.run(hunt("acme", catalogue, depth=Depth.STANDARD, options=options))

@@ -36,8 +36,8 @@ from .pipeline.bulk import BrandOutcome
 from .pipeline.selfcheck import Health, PlatformHealth
 from .policy import Change, FailOn, parse_policies
 from .registry import load_catalogue, load_platforms, parse_platforms, select
+from .registry.select import Chosen, choose_platforms
 from .rules.handles import normalise
-from .selection import Chosen, choose_platforms
 from .store.history import History
 
 __version__ = "0.1.0"

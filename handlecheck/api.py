@@ -32,10 +32,11 @@ from .pipeline.hunt import hunt as _hunt
 from .pipeline.scan import scan as _scan
 from .pipeline.selfcheck import PlatformHealth
 from .pipeline.selfcheck import selfcheck as _selfcheck
-from .policy import Change, FailOn, compare, earlier_scan, from_history
+from .policy import Change, FailOn, compare
 from .registry import load_platforms
+from .registry.select import choose_platforms
 from .rules.handles import normalise
-from .selection import choose_platforms
+from .store.baseline import earlier_scan, from_history
 from .store.history import History
 
 PlatformSource = Sequence[Platform] | str | Path | None

@@ -7,18 +7,14 @@ a fresh ScanReport.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from enum import StrEnum
-from pathlib import Path
 from typing import Any
 
 from .domain import Action, Classification, ScanReport
 from .errors import ConfigError, InputError
 from .models import Verdict
-from .store.history import History, ScanRecord
 
 Key = tuple[str, str]
 
@@ -61,36 +57,6 @@ class Snapshot:
             return cls(str(data["brand"]), verdicts, lookalikes, data.get("taken_at"))
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise ConfigError(f"not a handlecheck baseline ({type(exc).__name__}: {exc})", source=source) from None
-
-
-def from_history(history: History, scan_id: int, brand: str) -> Snapshot:
-    """What one stored scan knew."""
-    started = next((s.started_at for s in history.scans(brand) if s.id == scan_id), None)
-    return Snapshot(
-        brand=brand,
-        verdicts={(r.platform, r.handle): r.verdict.value for r in history.results(scan_id)},
-        lookalikes={(f.platform, f.handle): (f.classification, f.risk) for f in history.findings(scan_id)},
-        taken_at=started.isoformat(timespec="seconds") if started else None,
-    )
-
-
-def read_baseline(path: str | Path) -> Snapshot | None:
-    """The baseline in `path`, or None when the file does not exist yet."""
-    file = Path(path)
-    if not file.exists():
-        return None
-    try:
-        data = json.loads(file.read_text("utf-8"))
-    except (OSError, UnicodeDecodeError, ValueError) as exc:
-        raise ConfigError(f"cannot read baseline: {exc}", source=str(path)) from None
-    return Snapshot.from_dict(data, str(path))
-
-
-def write_baseline(path: str | Path, snapshot: Snapshot) -> None:
-    try:
-        Path(path).write_text(json.dumps(snapshot.to_dict(), indent=2) + "\n", encoding="utf-8")
-    except OSError as exc:
-        raise InputError(f"cannot write baseline {path}: {exc.strerror or exc}") from None
 
 
 class ChangeKind(StrEnum):
@@ -182,26 +148,3 @@ def violations(
     if FailOn.CHANGED in chosen:
         found.extend(f"{report.brand}: {change.describe()}" for change in changes)
     return found
-
-
-def earlier_scan(scans: Sequence[ScanRecord], latest: ScanRecord, since: str | None) -> ScanRecord:
-    """The scan `diff` compares `latest` with: the one before it, a scan id, or the last before a date."""
-    earlier = [s for s in scans if s.id != latest.id]
-    if since is None:
-        if not earlier:
-            raise InputError(f"only one scan of {latest.brand}: nothing to compare with yet")
-        return earlier[0]
-    if since.isdigit():
-        chosen = next((s for s in scans if s.id == int(since)), None)
-        if chosen is None:
-            raise InputError(f"no scan {since} of {latest.brand} (see: handlecheck history {latest.brand})")
-        return chosen
-    try:
-        when = datetime.fromisoformat(since)
-    except ValueError:
-        raise InputError(f"--since {since!r} is neither a scan id nor a date (YYYY-MM-DD)") from None
-    when = when if when.tzinfo else when.replace(tzinfo=UTC)
-    before = [s for s in earlier if s.started_at <= when]
-    if not before:
-        raise InputError(f"no scan of {latest.brand} before {since}")
-    return before[0]

@@ -68,7 +68,7 @@ def _report_priority(risk: int) -> Priority:
     return Priority.CRITICAL if risk >= 80 else Priority.HIGH if risk >= 60 else Priority.NORMAL
 
 
-def plan(
+def build_todo(
     config: Config,
     platforms: Sequence[Platform],
     results: Iterable[Result],

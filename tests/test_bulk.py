@@ -16,7 +16,7 @@ from handlecheck.errors import InputError
 from handlecheck.models import Platform, Result, Verdict
 from handlecheck.net.http import HttpOptions
 from handlecheck.pipeline.bulk import BRANDS_AT_ONCE, BrandOutcome, BulkScan
-from handlecheck.pipeline.hunt import plan
+from handlecheck.pipeline.hunt import candidate_pairs
 from handlecheck.policy import Change, ChangeKind, FailOn, Snapshot
 from handlecheck.registry import load_platforms
 from handlecheck.store.history import History
@@ -118,7 +118,7 @@ async def test_history_recall_avoids_asking_a_server_twice_within_max_age(agency
             assert [s.status for s in scans] == ["done", "done"], "each run is its own scan"
             report = first[name].report
             asked_for = {(r.platform, r.handle) for r in report.results}
-            asked_for |= {(p.id, c.handle) for c, p in plan(name, agency.platforms, Depth.QUICK)}
+            asked_for |= {(p.id, c.handle) for c, p in candidate_pairs(name, agency.platforms, Depth.QUICK)}
             assert scans[1].results == len(asked_for), "every answer stored, a variant that is a lookalike once"
         assert [(f.platform, f.handle) for f in second["Acme"].report.findings] == [("alpha", "acrne")]
         await run(BulkScan(agency.platforms, options=OPTIONS, history=history, max_age=timedelta(0)), configs)

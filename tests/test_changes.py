@@ -21,19 +21,8 @@ from handlecheck.domain import (
 )
 from handlecheck.errors import ConfigError, InputError
 from handlecheck.models import Platform, Priority, Reason, Result, Verdict
-from handlecheck.policy import (
-    Change,
-    ChangeKind,
-    FailOn,
-    Snapshot,
-    compare,
-    earlier_scan,
-    from_history,
-    parse_policies,
-    read_baseline,
-    violations,
-    write_baseline,
-)
+from handlecheck.policy import Change, ChangeKind, FailOn, Snapshot, compare, parse_policies, violations
+from handlecheck.store.baseline import earlier_scan, from_history, read_baseline, write_baseline
 from handlecheck.store.history import History, ScanRecord
 
 WHEN = datetime(2024, 5, 1, 12, 0, 30, 999, tzinfo=UTC)

@@ -14,7 +14,7 @@ from handlecheck import HttpOptions
 from handlecheck.cli import main
 from handlecheck.domain import Classification, Depth, Owned
 from handlecheck.models import Extractor, ExtractorType, HttpResponse
-from handlecheck.pipeline.hunt import hunt, plan
+from handlecheck.pipeline.hunt import candidate_pairs, hunt
 from handlecheck.registry import load_platforms
 from handlecheck.rules import read_profile
 from tests.conftest import PlatformFile
@@ -83,7 +83,7 @@ async def test_planted_accounts_are_found_and_classified(social: Path):
     assert found["acme_support"].profile is not None and found["acme_support"].profile.followers == 1200
     assert "offers 'support'" in found["acme_support"].reasons
     assert report.owned_seen == 1, "the brand's own account was seen, and not flagged"
-    assert len(report.results) == len(plan("ACME", platforms, Depth.DEEP))
+    assert len(report.results) == len(candidate_pairs("ACME", platforms, Depth.DEEP))
 
 
 def test_depth_limits_the_plan(tmp_path: Path):
@@ -101,9 +101,9 @@ def test_depth_limits_the_plan(tmp_path: Path):
     )
     path.write_text("version: 1\nplatforms:" + entries + "\n")
     platforms = load_platforms(path)
-    quick = plan("acme", platforms, Depth.QUICK)
-    standard = plan("acme", platforms, Depth.STANDARD)
-    deep = plan("acme", platforms, Depth.DEEP)
+    quick = candidate_pairs("acme", platforms, Depth.QUICK)
+    standard = candidate_pairs("acme", platforms, Depth.STANDARD)
+    deep = candidate_pairs("acme", platforms, Depth.DEEP)
     assert {p.id for _, p in quick} == {"big"} and len(quick) == 30
     assert {p.id for _, p in standard} == {"big", "mid"} and len(standard) == 200
     assert {p.id for _, p in deep} == {"big", "mid", "tiny"} and len(deep) > len(standard)

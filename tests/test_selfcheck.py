@@ -15,7 +15,7 @@ from handlecheck.cli import main
 from handlecheck.models import Case, HandleRule, Known, Platform, Reason, Result
 from handlecheck.pipeline.selfcheck import Health, control_name, judge, selfcheck
 from handlecheck.registry import load_platforms
-from handlecheck.selection import read_skip_file
+from handlecheck.registry.select import read_skip_file
 from tests import simulator as behave
 from tests.conftest import PlatformFile
 from tests.simulator import Simulator

@@ -6,14 +6,17 @@ import argparse
 import logging
 import os
 import sys
+from collections.abc import Callable
 from contextlib import ExitStack
-from typing import IO
+from typing import IO, Any
+
+from tqdm import tqdm
 
 from ..config import Config, Selection
 from ..errors import InputError
 from ..models import Platform
 from ..net.http import HttpOptions
-from ..selection import choose_platforms
+from ..registry.select import choose_platforms
 
 EXIT_OK = 0
 
@@ -97,3 +100,13 @@ def use_color(args: argparse.Namespace, out: IO[str]) -> bool:
 
 def say_unreachable(cause: str) -> None:
     print(f"handlecheck: error: no platform could be reached ({cause}); check the network or --proxy", file=sys.stderr)
+
+
+def expect(bar: tqdm[Any]) -> Callable[[int], None]:
+    """A pipeline's `on_planned`: each batch of checks it plans adds to the bar's total."""
+
+    def add(count: int) -> None:
+        bar.total = (bar.total or 0) + count
+        bar.refresh()
+
+    return add

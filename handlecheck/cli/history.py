@@ -8,8 +8,9 @@ from pathlib import Path
 
 from ..config import starter
 from ..errors import InputError
-from ..policy import compare, earlier_scan, from_history
+from ..policy import compare
 from ..report.history import render_diff, render_history
+from ..store.baseline import earlier_scan, from_history
 from ..store.history import History, default_path
 from .common import EXIT_OK
 

@@ -13,11 +13,11 @@ from ..candidates import Brand, generate, parse_techniques, read_affixes
 from ..domain import Depth, Owned, Technique
 from ..errors import InputError
 from ..models import Result
-from ..pipeline.hunt import hunt, plan
+from ..pipeline.hunt import hunt
 from ..registry import load_catalogue, select
 from ..report.lookalikes import render_candidates, render_findings
 from ..summary import summarise
-from .common import EXIT_OK, EXIT_UNREACHABLE, chosen_platforms, http_options, open_output, say_unreachable
+from .common import EXIT_OK, EXIT_UNREACHABLE, chosen_platforms, expect, http_options, open_output, say_unreachable
 
 
 def cmd_lookalikes(args: argparse.Namespace) -> int:
@@ -45,16 +45,15 @@ def _hunt(
     platforms = chosen_platforms(args)
     owned = [Owned.parse(text) for text in args.owned]
     depth = Depth(args.depth)
-    total = len(plan(brand, platforms, depth, techniques=techniques, affixes=affixes, keyboard=args.keyboard))
-    progress = tqdm(total=total, unit="check", file=sys.stderr, disable=args.no_progress or not sys.stderr.isatty(),
-                    leave=False)  # fmt: skip
+    progress = tqdm(unit="check", file=sys.stderr, disable=args.no_progress or not sys.stderr.isatty(), leave=False)
 
     def advance(_: Result) -> None:
         progress.update()
 
     report = aio.run(
         hunt(brand, platforms, depth=depth, owned=owned, own_domains=args.domain, options=http_options(args),
-             techniques=techniques, affixes=affixes, keyboard=args.keyboard, on_result=advance)
+             techniques=techniques, affixes=affixes, keyboard=args.keyboard, on_result=advance,
+             on_planned=expect(progress))
     )  # fmt: skip
     progress.close()
     summary = summarise(report.results)

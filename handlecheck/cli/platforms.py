@@ -14,8 +14,8 @@ from .. import aio
 from ..pipeline.selfcheck import Health, PlatformHealth, selfcheck, write_skip_file
 from ..registry import import_file, is_native, json_document, read_file, validate_file
 from ..report.catalogue import health_counts, render_platform_list, render_selfcheck
-from ..report.text import printable
 from ..report.yaml import dump_yaml
+from ..text import printable
 from .common import (
     EXIT_INTERRUPTED,
     EXIT_OK,

@@ -21,23 +21,23 @@ from ..domain import Depth, Owned, ScanReport
 from ..errors import InputError
 from ..models import Platform, Result
 from ..pipeline.bulk import BrandOutcome, BulkScan
-from ..pipeline.hunt import plan
-from ..policy import FailOn, parse_policies, read_baseline, write_baseline
+from ..policy import FailOn, parse_policies
 from ..report.bulk import render_bulk_summary
 from ..report.junit import render_junit
 from ..report.scan import render_csv as render_scan_csv
 from ..report.scan import render_html, render_markdown
 from ..report.scan import render_json as render_scan_json
 from ..report.scan import render_table as render_scan_table
+from ..store.baseline import read_baseline, write_baseline
 from ..store.history import History, default_path
 from ..summary import summarise
-from ..todo import variants
 from .common import (
     EXIT_INTERRUPTED,
     EXIT_OK,
     EXIT_POLICY,
     EXIT_UNREACHABLE,
     chosen_platforms,
+    expect,
     http_options,
     open_output,
     say_unreachable,
@@ -85,15 +85,9 @@ def cmd_scan(args: argparse.Namespace) -> int:
             out_dir.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise InputError(f"cannot create {out_dir}: {exc.strerror or exc}") from None
-    first = configs[0]
-    per_brand = len(variants(first.brand, first.aliases)) * len(platforms) + len(
-        plan(first.brand, platforms, first.depth)
-    )
-    total = per_brand * len(configs)  # an estimate for the progress bar
     with ExitStack() as stack:
         history = None if args.no_db else stack.enter_context(History(args.db or default_path()))
-        bar = tqdm(total=total, unit="check", file=sys.stderr, disable=args.no_progress or not sys.stderr.isatty(),
-                   leave=False)  # fmt: skip
+        bar = tqdm(unit="check", file=sys.stderr, disable=args.no_progress or not sys.stderr.isatty(), leave=False)
         stack.callback(bar.close)
         run = _BulkRun(args, platforms, history, bar, out_dir, policies)
         try:
@@ -140,6 +134,7 @@ class _BulkRun:
             compare_with_history=not args.baseline,
             policies=policies,
             on_result=self._advance,
+            on_planned=expect(bar),
         )
         self.violations: list[str] = []
         self.incomplete: list[str] = []

@@ -19,7 +19,8 @@ from ..domain import ScanReport
 from ..models import Platform, Result
 from ..net.checker import Checker
 from ..net.http import HttpOptions
-from ..policy import Change, FailOn, Snapshot, compare, from_history, violations
+from ..policy import Change, FailOn, Snapshot, compare, violations
+from ..store.baseline import from_history
 from ..store.history import History
 from .scan import Progress, assemble, scan
 
@@ -55,6 +56,7 @@ class BulkScan:
         compare_with_history: bool = True,
         policies: frozenset[FailOn] = frozenset(),
         on_result: Callable[[Result], None] | None = None,
+        on_planned: Callable[[int], None] | None = None,
     ) -> None:
         self.platforms = platforms
         self.options = options
@@ -64,6 +66,7 @@ class BulkScan:
         self.compare_with_history = compare_with_history
         self.policies = policies
         self.on_result = on_result
+        self.on_planned = on_planned
         self._unfinished: dict[int, tuple[Config, Progress]] = {}
 
     async def run(self, configs: Iterable[Config]) -> AsyncIterator[BrandOutcome]:
@@ -114,7 +117,9 @@ class BulkScan:
             if self.on_result is not None:
                 self.on_result(result)
 
-        report = await scan(config, self.platforms, checker=checker, progress=progress, on_result=record)
+        report = await scan(
+            config, self.platforms, checker=checker, progress=progress, on_result=record, on_planned=self.on_planned
+        )
         previous = self._previous(config.brand, scan_id)
         if history is not None:
             history.record_findings(scan_id, report.findings)

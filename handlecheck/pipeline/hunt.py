@@ -15,7 +15,7 @@ from ..risk import assess
 from ..rules.handles import canonical
 
 
-def plan(
+def candidate_pairs(
     brand: str,
     platforms: Sequence[Platform],
     depth: Depth,
@@ -50,6 +50,7 @@ async def hunt(
     affixes: Sequence[str] = DEFAULT_AFFIXES,
     keyboard: str = "qwerty",
     on_result: Callable[[Result], None] | None = None,
+    on_planned: Callable[[int], None] | None = None,
     checker: Checker | None = None,
 ) -> HuntReport:
     """Check the lookalikes of `brand`, then read and score every account that exists.
@@ -59,9 +60,11 @@ async def hunt(
         async with Checker(options) as own:
             return await hunt(
                 brand, platforms, depth=depth, owned=owned, own_domains=own_domains, techniques=techniques,
-                affixes=affixes, keyboard=keyboard, on_result=on_result, checker=own,
+                affixes=affixes, keyboard=keyboard, on_result=on_result, on_planned=on_planned, checker=own,
             )  # fmt: skip
-    pairs = plan(brand, platforms, depth, techniques=techniques, affixes=affixes, keyboard=keyboard)
+    pairs = candidate_pairs(brand, platforms, depth, techniques=techniques, affixes=affixes, keyboard=keyboard)
+    if on_planned is not None:
+        on_planned(len(pairs))  # how many checks to expect, e.g. for a progress bar
     by_key = {(platform.id, candidate.handle): candidate for candidate, platform in pairs}
     by_id = {p.id: p for p in platforms}
     mine = {(o.platform, canonical(o.handle, by_id[o.platform])) for o in owned if o.platform in by_id}

@@ -16,7 +16,7 @@ from ..domain import Depth, Finding, ScanReport
 from ..models import Platform, Priority, Result, Verdict
 from ..net.checker import Checker
 from ..net.http import HttpOptions
-from ..todo import best_handle, plan, variants
+from ..todo import best_handle, build_todo, variants
 from .hunt import hunt
 
 
@@ -47,6 +47,7 @@ async def scan(
     options: HttpOptions | None = None,
     depth: Depth | None = None,
     on_result: Callable[[Result], None] | None = None,
+    on_planned: Callable[[int], None] | None = None,
     checker: Checker | None = None,
     progress: Progress | None = None,
 ) -> ScanReport:
@@ -56,13 +57,18 @@ async def scan(
     a `progress` to keep what was gathered if the scan is stopped half-way."""
     if checker is None:
         async with Checker(options) as own:
-            return await scan(config, platforms, depth=depth, on_result=on_result, checker=own, progress=progress)
+            return await scan(
+                config, platforms, depth=depth, on_result=on_result, on_planned=on_planned, checker=own,
+                progress=progress,
+            )  # fmt: skip
     gathered = progress if progress is not None else Progress()
     clock = time.monotonic()
     depth = depth or config.depth
     handles = variants(config.brand, config.aliases)
     pairs = [(h, p) for h in handles for p in platforms]
     pairs += [(o.handle, p) for p in platforms for o in config.owned if o.platform == p.id]
+    if on_planned is not None:
+        on_planned(len(pairs))
 
     def keep(result: Result) -> None:
         if on_result is not None:
@@ -74,7 +80,7 @@ async def scan(
     checked = time.monotonic()
     hunted_report = await hunt(
         config.brand, platforms, depth=depth, owned=config.owned, own_domains=config.domains,
-        on_result=keep, checker=checker,
+        on_result=keep, on_planned=on_planned, checker=checker,
     )  # fmt: skip
     gathered.findings = hunted_report.findings
     gathered.lookalike_checks = len(hunted_report.results)
@@ -106,7 +112,7 @@ def assemble(
         handles=handles,
         results=results,
         findings=gathered.findings,
-        todo=plan(config, platforms, results, gathered.findings, best),
+        todo=build_todo(config, platforms, results, gathered.findings, best),
         best_handle=best,
         lookalike_checks=gathered.lookalike_checks,
         started_at=gathered.started_at,

@@ -36,9 +36,9 @@ from ..models import (
     Urls,
     Verdict,
 )
-from ..report.text import printable
 from ..rules import MissingVariable, UnsafeValue, has_line_break, render_url, request_variables, template_variables
 from ..rules.patterns import compile_pattern
+from ..text import printable
 from ..yamlio import YamlPath, line_of
 from .schema import platform_is_valid, platform_validator
 

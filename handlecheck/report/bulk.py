@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from tabulate import tabulate
 
 from ..domain import ScanReport
-from .text import printable
+from ..text import printable
 
 HEADERS = ("brand", "report", "register", "claim", "fix", "lookalikes", "best handle", "incomplete")
 

@@ -11,7 +11,7 @@ from tabulate import tabulate
 
 from ..models import Platform
 from ..pipeline.selfcheck import Health, PlatformHealth
-from .text import printable, spreadsheet_cell
+from ..text import printable, spreadsheet_cell
 
 HEALTH_ORDER = (Health.BROKEN, Health.UNREACHABLE, Health.UNTESTED, Health.WORKING)
 

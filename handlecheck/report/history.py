@@ -9,8 +9,8 @@ from tabulate import tabulate
 
 from ..policy import Change
 from ..store.history import ScanRecord
+from ..text import printable
 from .scan import md
-from .text import printable
 
 STAMP = "%Y-%m-%d %H:%M"
 

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from xml.etree import ElementTree
 
 from ..domain import Action, ScanReport
-from .text import printable
+from ..text import printable
 
 FAILING = (Action.FIX, Action.REPORT, Action.REGISTER, Action.CLAIM)
 

@@ -12,7 +12,7 @@ from tabulate import tabulate
 
 from ..domain import Candidate, Depth, HuntReport
 from ..summary import Summary
-from .text import printable, spreadsheet_cell
+from ..text import printable, spreadsheet_cell
 
 CANDIDATE_FIELDS = ("handle", "technique", "tier", "distance", "similarity", "detail")
 FINDING_FIELDS = ("platform", "handle", "classification", "risk", "url", "display_name", "reasons")

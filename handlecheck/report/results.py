@@ -11,7 +11,7 @@ from tabulate import tabulate
 
 from ..models import Platform, Result, Verdict
 from ..summary import Summary
-from .text import printable, spreadsheet_cell
+from ..text import printable, spreadsheet_cell
 
 VERDICT_ORDER = (Verdict.TAKEN, Verdict.AVAILABLE, Verdict.RESERVED, Verdict.UNKNOWN, Verdict.INVALID)
 CSV_FIELDS = ("handle", "platform", "verdict", "reason", "url", "http_status", "elapsed_ms", "evidence", "checked_at")

@@ -16,7 +16,7 @@ from tabulate import tabulate
 
 from ..domain import Action, ScanReport
 from ..models import Verdict
-from .text import printable, spreadsheet_cell
+from ..text import printable, spreadsheet_cell
 
 TODO_CSV_FIELDS = (
     "priority", "action", "platform", "handle", "link", "reason", "owner", "email_alias", "suggestion", "evidence",

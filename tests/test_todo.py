@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from handlecheck.config import Config, Owners
 from handlecheck.domain import Action, BestHandle, Candidate, Classification, Finding, Owned, Technique, Tier
 from handlecheck.models import Case, HandleRule, Platform, Priority, Reason, Result, Urls, Verdict
-from handlecheck.todo import SECURITY_STEPS, best_handle, plan, variants
+from handlecheck.todo import SECURITY_STEPS, best_handle, build_todo, variants
 
 WHEN = datetime(2024, 5, 1, 12, 30, tzinfo=UTC)
 SUPPORT = Candidate("acme_support", Technique.AFFIX, Tier.PHISHING_AFFIX, 8, 0.9, "support")
@@ -98,7 +98,7 @@ def test_each_verdict_becomes_its_action() -> None:
         result("nocred", "acme", Verdict.UNKNOWN, Reason.MISSING_CREDENTIAL),
         result("bad", "acme", Verdict.INVALID),
     ]  # "gone" has no result at all: nothing to do there
-    items = plan(Config(brand="Acme"), platforms, results, [], None)
+    items = build_todo(Config(brand="Acme"), platforms, results, [], None)
     assert [(i.action, i.platform, i.handle, i.reason) for i in items] == [
         (Action.REGISTER, "free", "acme", "the name is free"),
         (Action.CLAIM, "held", "acme", "someone else holds the name"),
@@ -124,7 +124,7 @@ def test_each_verdict_becomes_its_action() -> None:
 def test_register_gives_the_signup_link_alias_owner_and_security_steps() -> None:
     config = Config(brand="Acme", email_domain="acme.example", owners=Owners("Social", {"video": "Video team"}))
     tube = platform("tube", Priority.HIGH, tags=("video",))
-    (item,) = plan(config, [tube], [result("tube", "acme", Verdict.AVAILABLE)], [], None)
+    (item,) = build_todo(config, [tube], [result("tube", "acme", Verdict.AVAILABLE)], [], None)
     assert (item.action, item.priority, item.platform_name, item.link) == (
         Action.REGISTER,
         Priority.HIGH,
@@ -136,20 +136,23 @@ def test_register_gives_the_signup_link_alias_owner_and_security_steps() -> None
 
 def test_where_the_brand_breaks_the_rules_the_best_handle_is_registered() -> None:
     best = BestHandle("acmehq", 4, 4, ("bad",))
-    (item,) = plan(Config(brand="Acme"), [platform("bad")], [result("bad", "acme", Verdict.INVALID)], [], best)
+    (item,) = build_todo(Config(brand="Acme"), [platform("bad")], [result("bad", "acme", Verdict.INVALID)], [], best)
     assert (item.action, item.handle, item.reason) == (
         Action.REGISTER,
         "acmehq",
         "acme breaks this platform's rules; acmehq is the best common handle",
     )
     elsewhere = BestHandle("acmehq", 4, 4, ("other",))
-    assert plan(Config(brand="Acme"), [platform("bad")], [result("bad", "acme", Verdict.INVALID)], [], elsewhere) == ()
+    assert (
+        build_todo(Config(brand="Acme"), [platform("bad")], [result("bad", "acme", Verdict.INVALID)], [], elsewhere)
+        == ()
+    )
 
 
 def test_a_claim_suggests_the_best_handle_only_where_it_is_free() -> None:
     best = BestHandle("acmehq", 6, 6, ("a",))
     no_report = Platform("b", "B", (), urls=Urls(signup="https://b.test/join"))
-    items = plan(
+    items = build_todo(
         Config(brand="Acme"),
         [platform("a"), no_report],
         [result("a", "acme", Verdict.TAKEN), result("b", "acme", Verdict.TAKEN)],
@@ -171,7 +174,7 @@ def test_an_owned_account_that_no_longer_reads_taken_must_be_fixed() -> None:
         result("low", "acme", Verdict.UNKNOWN, Reason.TIMEOUT),  # inconclusive: nothing to fix
         result("high", "acme", Verdict.TAKEN),
     ]
-    items = plan(config, [CRITICAL, HIGH, NORMAL, LOW], results, [], None)
+    items = build_todo(config, [CRITICAL, HIGH, NORMAL, LOW], results, [], None)
     assert [(i.action, i.priority, i.platform, i.handle) for i in items] == [
         (Action.FIX, Priority.CRITICAL, "crit", "acme"),
         (Action.FIX, Priority.HIGH, "norm", "acme_old"),
@@ -191,7 +194,7 @@ def test_findings_become_reports_or_watches() -> None:
         finding("norm", "acne", Classification.UNRELATED, 10),
         finding("unlisted", "acme_login", Classification.IMPERSONATOR, 99),
     ]
-    items = plan(config, [CRITICAL, NORMAL], [], findings, None)
+    items = build_todo(config, [CRITICAL, NORMAL], [], findings, None)
     assert [(i.action, i.priority, i.handle, i.reason) for i in items] == [
         (Action.REPORT, Priority.CRITICAL, "acme_support", "impersonator, risk 85"),
         (Action.REPORT, Priority.HIGH, "acme_help", "impersonator, risk 60"),
@@ -213,7 +216,7 @@ def test_findings_become_reports_or_watches() -> None:
 def test_a_report_without_a_platform_report_link_points_at_the_account() -> None:
     bare = Platform("bare", "Bare", ())
     found = finding("bare", "acme_support", Classification.IMPERSONATOR, 70, "https://bare.test/acme_support")
-    (item,) = plan(Config(brand="Acme"), [bare], [], [found], None)
+    (item,) = build_todo(Config(brand="Acme"), [bare], [], [found], None)
     assert (item.action, item.priority, item.link) == (Action.REPORT, Priority.HIGH, "https://bare.test/acme_support")
 
 
@@ -225,7 +228,7 @@ def test_the_list_is_sorted_by_priority_then_action_then_platform() -> None:
         result("low", "acme", Verdict.UNKNOWN, Reason.TIMEOUT),
     ]
     findings = [finding("low", "acme_support", Classification.IMPERSONATOR, 95)]
-    items = plan(Config(brand="Acme"), platforms, results, findings, None)
+    items = build_todo(Config(brand="Acme"), platforms, results, findings, None)
     assert [(i.priority, i.action, i.platform) for i in items] == [
         (Priority.CRITICAL, Action.REPORT, "low"),
         (Priority.CRITICAL, Action.REGISTER, "zeta"),

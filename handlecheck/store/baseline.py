@@ -1,0 +1,66 @@
+"""Where a scan is compared from: the brand's earlier scans in the history, or a baseline file
+(JSON, kept in the repository of a CI job). File and database I/O; the comparing is `policy`'s."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+
+from ..errors import ConfigError, InputError
+from ..policy import Snapshot
+from .history import History, ScanRecord
+
+
+def from_history(history: History, scan_id: int, brand: str) -> Snapshot:
+    """What one stored scan knew."""
+    started = next((s.started_at for s in history.scans(brand) if s.id == scan_id), None)
+    return Snapshot(
+        brand=brand,
+        verdicts={(r.platform, r.handle): r.verdict.value for r in history.results(scan_id)},
+        lookalikes={(f.platform, f.handle): (f.classification, f.risk) for f in history.findings(scan_id)},
+        taken_at=started.isoformat(timespec="seconds") if started else None,
+    )
+
+
+def read_baseline(path: str | Path) -> Snapshot | None:
+    """The baseline in `path`, or None when the file does not exist yet."""
+    file = Path(path)
+    if not file.exists():
+        return None
+    try:
+        data = json.loads(file.read_text("utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise ConfigError(f"cannot read baseline: {exc}", source=str(path)) from None
+    return Snapshot.from_dict(data, str(path))
+
+
+def write_baseline(path: str | Path, snapshot: Snapshot) -> None:
+    try:
+        Path(path).write_text(json.dumps(snapshot.to_dict(), indent=2) + "\n", encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"cannot write baseline {path}: {exc.strerror or exc}") from None
+
+
+def earlier_scan(scans: Sequence[ScanRecord], latest: ScanRecord, since: str | None) -> ScanRecord:
+    """The scan `diff` compares `latest` with: the one before it, a scan id, or the last before a date."""
+    earlier = [s for s in scans if s.id != latest.id]
+    if since is None:
+        if not earlier:
+            raise InputError(f"only one scan of {latest.brand}: nothing to compare with yet")
+        return earlier[0]
+    if since.isdigit():
+        chosen = next((s for s in scans if s.id == int(since)), None)
+        if chosen is None:
+            raise InputError(f"no scan {since} of {latest.brand} (see: handlecheck history {latest.brand})")
+        return chosen
+    try:
+        when = datetime.fromisoformat(since)
+    except ValueError:
+        raise InputError(f"--since {since!r} is neither a scan id nor a date (YYYY-MM-DD)") from None
+    when = when if when.tzinfo else when.replace(tzinfo=UTC)
+    before = [s for s in earlier if s.started_at <= when]
+    if not before:
+        raise InputError(f"no scan of {latest.brand} before {since}")
+    return before[0]
