@@ -32,8 +32,8 @@ from rapidfuzz.distance import DamerauLevenshtein, JaroWinkler
 
 from .domain import Candidate, Technique, Tier
 from .errors import InputError
-from .models import Case, Platform
-from .rules.handles import canonical, why_invalid
+from .models import Platform
+from .rules.handles import canonical, case_folded, why_invalid
 
 DEFAULT_AFFIXES: tuple[str, ...] = (
     "official", "real", "the", "hq", "support", "help", "team", "app", "inc", "co", "global", "us", "uk",
@@ -266,8 +266,7 @@ def generate(
         if not handle:
             continue
         if platform is not None:
-            if platform.handle.case is Case.INSENSITIVE:
-                handle = handle.lower()
+            handle = case_folded(handle, platform)
             if why_invalid(handle, platform) is not None:
                 continue
         identity = key(handle)

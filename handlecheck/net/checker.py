@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from types import TracebackType
 
-from ..models import Case, Check, Platform, Profile, Reason, RequestSpec, Result, Verdict
+from ..models import Check, Platform, Profile, Reason, RequestSpec, Result, Verdict
 from ..rules import (
     Decision,
     MissingVariable,
@@ -29,7 +29,7 @@ from ..rules import (
     read_profile,
     render_url,
 )
-from ..rules.handles import canonical, why_invalid
+from ..rules.handles import canonical, case_folded, why_invalid
 from .http import FetchError, HttpClient, HttpOptions, host_key
 from .scheduler import FairScheduler
 
@@ -158,8 +158,7 @@ class Checker:
         reason: Reason | None = Reason.UNEXPECTED_RESPONSE
         status: int | None = None
         evidence = ""
-        # A platform that ignores case is asked in lower case: its rules are written that way.
-        query = handle.lower() if platform.handle.case is Case.INSENSITIVE else handle
+        query = case_folded(handle, platform)
         if platform.handle.strip:
             query = query.translate(str.maketrans("", "", platform.handle.strip)) or query
         problem = why_invalid(query, platform)

@@ -18,10 +18,10 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InputError
-from ..models import Case, Platform, Reason, Result, Verdict
+from ..models import Platform, Reason, Result, Verdict
 from ..net.checker import Checker
 from ..net.http import HttpOptions
-from ..rules.handles import why_invalid
+from ..rules.handles import case_folded, why_invalid
 
 # An unknown for one of these reasons says the site could not be asked, not that the rule is wrong.
 NOT_ANSWERED = frozenset(
@@ -78,8 +78,7 @@ def control_name(platform: Platform, rng: random.Random) -> str | None:
         for alphabet in alphabets:
             letters = [c for c in alphabet if c.isalpha()]
             name = rng.choice(letters) + "".join(rng.choices(alphabet, k=length - 1))
-            if platform.handle.case is Case.INSENSITIVE:
-                name = name.lower()
+            name = case_folded(name, platform)
             if why_invalid(name, platform) is None:
                 return name
     return next((n for n in platform.known.available if why_invalid(n, platform) is None), None)

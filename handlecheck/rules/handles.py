@@ -36,10 +36,16 @@ def normalise(raw: str) -> str:
     return handle
 
 
+def case_folded(handle: str, platform: Platform) -> str:
+    """The one case rule: where a platform ignores case, a handle is compared, checked and
+    asked for in its case-folded form (the platform files' rules are written that way)."""
+    return handle.casefold() if platform.handle.case is Case.INSENSITIVE else handle
+
+
 def canonical(handle: str, platform: Platform) -> str:
     """The form under which a platform stores the name: two handles with equal canonical forms
     are one account (case, where the platform ignores it, and characters it ignores, such as dots)."""
-    form = handle.casefold() if platform.handle.case is Case.INSENSITIVE else handle
+    form = case_folded(handle, platform)
     if platform.handle.strip:
         form = form.translate(str.maketrans("", "", platform.handle.strip))
     return form
