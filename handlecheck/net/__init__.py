@@ -1,1 +1,3 @@
-"""net"""
+"""The network edge: one polite HTTP session (`http`), each host's budget (`politeness`),
+host lookups (`resolver`), the offline decision (`reachability`), fair queues across hosts
+(`scheduler`), and the checker that turns (handle, platform) pairs into Results (`checker`)."""
