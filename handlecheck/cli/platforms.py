@@ -12,8 +12,8 @@ from tqdm import tqdm
 
 from .. import aio
 from ..pipeline.selfcheck import Health, PlatformHealth, selfcheck, write_skip_file
-from ..registry import import_file, is_native, json_document, read_file, validate_file
-from ..report.catalogue import health_counts, render_platform_list, render_selfcheck
+from ..registry import import_file, validate_file
+from ..report.catalogue import health_counts, render_platform_list, render_selfcheck, render_validation
 from ..report.yaml import dump_yaml
 from ..text import printable
 from .common import (
@@ -34,26 +34,14 @@ def cmd_platforms_list(args: argparse.Namespace) -> int:
 
 
 def cmd_platforms_validate(args: argparse.Namespace) -> int:
-    text, _ = read_file(args.file)
-    document = json_document(text)
-    if document is not None and not is_native(document):
-        conversion = import_file(args.file)
-        catalogue = conversion.catalogue
-        print(
-            f"{args.file}: {catalogue.format} database: {len(catalogue.platforms)} platforms import, "
-            f"{len(catalogue.skipped)} left out"
-        )
-        for skipped in catalogue.skipped:
-            print(f"  {printable(skipped.name, 60)}: {printable(skipped.reason, 200)}")
-        return EXIT_OK
-    platforms, errors = validate_file(args.file)
-    for error in errors:
+    checked = validate_file(args.file)
+    for error in checked.errors:
         print(f"handlecheck: error: {error}", file=sys.stderr)
-    if errors:
-        print(f"{args.file}: {len(errors)} errors, {len(platforms)} platforms without errors", file=sys.stderr)
-        return EXIT_USAGE
-    print(f"{args.file}: {len(platforms)} platforms, no errors")
-    return EXIT_OK
+    if checked.errors:
+        count = len(checked.catalogue.platforms)
+        print(f"{args.file}: {len(checked.errors)} errors, {count} platforms without errors", file=sys.stderr)
+    sys.stdout.write(render_validation(args.file, checked.catalogue, len(checked.errors)))
+    return EXIT_USAGE if checked.errors else EXIT_OK
 
 
 def cmd_platforms_import(args: argparse.Namespace) -> int:

@@ -87,10 +87,22 @@ def import_file(path: str | Path, *, nsfw: bool = False) -> Conversion:
     return import_document(document, source=source, nsfw=nsfw)
 
 
-def validate_file(path: str | Path) -> tuple[tuple[Platform, ...], list[ConfigError]]:
-    """Every platform of a native file that builds, and every error in it."""
+def validate_file(path: str | Path) -> FileCheck:
+    """What `platforms validate` reports, whatever the file's format: for a handlecheck file,
+    every platform that builds and every error; for a community database, what imports and
+    what is left out (with why)."""
     text, source = read_file(path)
-    return validate_platforms(text, source=source)
+    document = json_document(text)
+    if document is not None and not is_native(document):
+        return FileCheck(import_document(document, source=source).catalogue, ())
+    platforms, errors = validate_platforms(text, source=source)
+    return FileCheck(Catalogue(platforms), tuple(errors))
+
+
+@dataclass(frozen=True, slots=True)
+class FileCheck:
+    catalogue: Catalogue
+    errors: tuple[ConfigError, ...]
 
 
 def read_file(path: str | Path | None) -> tuple[str, str]:

@@ -9,7 +9,7 @@ from collections.abc import Mapping, Sequence
 
 from tabulate import tabulate
 
-from ..models import Platform
+from ..models import Catalogue, Platform, SourceFormat
 from ..pipeline.selfcheck import Health, PlatformHealth
 from ..text import printable, spreadsheet_cell
 
@@ -65,3 +65,18 @@ def render_selfcheck(reports: Sequence[PlatformHealth], fmt: str) -> str:
         + ", ".join(f"{n} {h}" for h, n in counts.items() if n)
         + "\n"
     )
+
+
+def render_validation(path: str, catalogue: Catalogue, errors: int) -> str:
+    """The summary of `platforms validate` (its errors go to stderr, one a line)."""
+    where = printable(path, 200)
+    if catalogue.format is not SourceFormat.HANDLECHECK:
+        lines = [
+            f"{where}: {catalogue.format} database: {len(catalogue.platforms)} platforms import, "
+            f"{len(catalogue.skipped)} left out"
+        ]
+        lines += [f"  {printable(s.name, 60)}: {printable(s.reason, 200)}" for s in catalogue.skipped]
+        return "\n".join(lines) + "\n"
+    if errors:
+        return ""
+    return f"{where}: {len(catalogue.platforms)} platforms, no errors\n"
