@@ -104,13 +104,15 @@ class Checker:
 
     async def run_pairs(self, pairs: Iterable[tuple[str, Platform]]) -> AsyncIterator[Result]:
         """Yield one Result per pair as each completes, each host served at its own pace (see
-        `scheduler`): at most `concurrency` checks in progress, and a bounded number of pairs
-        read ahead, so memory stays flat however many pairs there are."""
+        `scheduler`): at most four checks per request `concurrency` allows in progress (a
+        check waiting for its host's turn costs little; the HTTP client still caps requests in
+        flight at `concurrency`), and a bounded number of pairs read ahead, so memory stays
+        flat however many pairs there are."""
         scheduler: FairScheduler[tuple[str, Platform], Result] = FairScheduler(
             lambda pair: self.check_one(*pair),
             lambda pair: self._host_of(pair[1]),
             self._client.slots,
-            running=self.options.concurrency,
+            running=4 * self.options.concurrency,
             lookahead=LOOKAHEAD,
         )
         async for result in scheduler.run(pairs):

@@ -60,7 +60,7 @@ class HttpOptions:
     host_interval: float = 0.0
     timeout: float = 15.0
     retries: int = 2
-    backoff: float = 0.5
+    backoff: float = 0.25
     max_retry_after: float = 60.0
     rate_limit_budget: float = 60.0
     """Seconds a host that answers 429 may keep the run waiting before its checks end
@@ -151,11 +151,12 @@ class HttpClient:
         await self._resolver.close()
 
     def slots(self, key: Hashable) -> int:
-        """Checks to keep going for the host behind a politeness key: twice the requests it
-        takes in flight now (see `limiter`), so that a check waiting for a retry or for its
-        turn never leaves the host idle; the limiter still holds the requests to its budget."""
+        """Checks to keep going for the host behind a politeness key: four times the requests
+        it takes in flight now (see `limiter`), so that while some checks wait for a retry the
+        host's slots go to the next ones (queued in the limiter, in order); the limiter still
+        holds the requests themselves to the host's budget."""
         limiter = self._limiters.get(key) if isinstance(key, str) else None
-        return 2 * (limiter.slots if limiter is not None else self.options.host_concurrency)
+        return 4 * (limiter.slots if limiter is not None else self.options.host_concurrency)
 
     def limiter(self, key: str, policy: RateLimit | None) -> HostLimiter:
         """The limiter for a host key; when platforms on one host disagree the stricter wins."""
