@@ -1,1 +1,3 @@
 """Renderers: small pure functions from results to text. The CLI decides where text goes."""
+
+__all__: list[str] = []  # import each renderer from its module: report.scan, report.results, ...
