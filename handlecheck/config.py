@@ -43,7 +43,7 @@ class Owners:
 
 @dataclass(frozen=True, slots=True)
 class Selection:
-    """Which platforms to ask (see `handlecheck.selection.choose_platforms`)."""
+    """Which platforms to ask (see `handlecheck.registry.select.choose_platforms`)."""
 
     file: str | None = None
     add: tuple[str, ...] = ()

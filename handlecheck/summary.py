@@ -52,7 +52,7 @@ def summarise(results: Iterable[Result], elapsed_seconds: float | None = None) -
     reasons = Counter(r.reason.value for r in results if r.reason is not None)
     # Only results for which a request went out say anything about the network.
     attempted = [r for r in results if r.verdict is not Verdict.INVALID and (r.reason is None or r.reason.sent)]
-    offline = next((r.evidence for r in results if r.reason is Reason.OFFLINE), None)
+    offline = next((_offline_cause(r.evidence) for r in results if r.reason is Reason.OFFLINE), None)
     return Summary(
         total=len(results),
         handles=len({r.handle for r in results}),
@@ -62,5 +62,12 @@ def summarise(results: Iterable[Result], elapsed_seconds: float | None = None) -
         elapsed_seconds=round(elapsed_seconds, 3) if elapsed_seconds is not None else None,
         attempted=len(attempted),
         unreachable_count=sum(1 for r in attempted if r.reason is not None and r.reason.unreachable),
-        offline=offline[offline.find("offline: ") :] if offline else None,
+        offline=offline,
     )
+
+
+def _offline_cause(evidence: str) -> str:
+    """The offline decision in an `offline` result's evidence, without the check label before
+    it ("check 1: offline: ..."); the whole evidence where it has no such decision."""
+    _, marker, cause = evidence.partition("offline: ")
+    return marker + cause if marker else evidence

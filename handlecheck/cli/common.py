@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import logging
 import os
 import sys
 from collections.abc import Callable
@@ -37,9 +36,6 @@ FORMATS = ("table", "json", "jsonl", "csv")
 
 
 STREAMING_FORMATS = ("jsonl", "csv")
-
-
-log = logging.getLogger("handlecheck")
 
 
 def selection_of(args: argparse.Namespace) -> Selection:

@@ -83,9 +83,8 @@ class Checker:
     async def run(self, handles: Sequence[str], platforms: Sequence[Platform]) -> AsyncIterator[Result]:
         """Yield one Result per (handle, platform) as each completes.
 
-        Pairs are scheduled handle by handle across all platforms (the most rate-limited
-        first), so consecutive requests go to different hosts, and at most a bounded number
-        are pending at once (flat memory).
+        The most rate-limited platforms come first, so their hosts are first in the
+        scheduler's line; each host then keeps its own pace (see `run_pairs`).
         """
         ordered = sorted(platforms, key=self.pace, reverse=True)
         async for result in self.run_pairs((h, p) for h in handles for p in ordered):
