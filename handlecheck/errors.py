@@ -3,6 +3,7 @@
     HandlecheckError        anything the user can fix; its message is one line
       ConfigError           a platform file or config file is wrong (names file, line, YAML path)
       InputError            a handle, a CSV row or an argument cannot be used
+      StorageError          a file or database cannot be written (full disk, read-only folder)
 
 Network failures are never raised: they become `unknown` results with a reason.
 """
@@ -38,3 +39,8 @@ class ConfigError(HandlecheckError):
 
 class InputError(HandlecheckError):
     """A handle or another user-supplied value cannot be used."""
+
+
+class StorageError(HandlecheckError):
+    """Something already gathered cannot be stored: a full disk, a read-only folder or database.
+    The message names what and where and what to do."""
