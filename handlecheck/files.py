@@ -1,0 +1,78 @@
+"""Output files written whole or not at all.
+
+Each file is written to a temporary file in the target's folder and renamed over the target
+once complete, so a stop, a crash or a full disk never leaves a truncated report where a good
+one was. Failures become one-line `StorageError`s that say what, where and what to do.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from pathlib import Path
+from typing import IO
+
+from .errors import StorageError
+
+_ADVICE = {
+    errno.ENOSPC: "free some space or write elsewhere",
+    errno.EDQUOT: "free some space or write elsewhere",
+    errno.EROFS: "the file system is read-only: write elsewhere",
+    errno.EACCES: "no permission: write elsewhere",
+    errno.EPERM: "no permission: write elsewhere",
+}
+
+
+def storage_error(what: str, where: str | Path, exc: OSError) -> StorageError:
+    """The one-line error for an OSError met while storing `what` at `where`."""
+    advice = _ADVICE.get(exc.errno or 0, "check the path")
+    return StorageError(f"cannot write {what} {where}: {exc.strerror or exc} ({advice})")
+
+
+def _mode_for(target: Path) -> int:
+    """The target's own permissions when it exists, else what the umask gives a new file."""
+    try:
+        return target.stat().st_mode & 0o777
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
+
+
+@contextmanager
+def atomic_output(path: str | Path, what: str = "file") -> Iterator[IO[str]]:
+    """A text stream whose content replaces `path` when the block ends normally (including a
+    block that caught an interrupt and wrote what it had); on an exception the target is left
+    as it was."""
+    target = Path(path)
+    folder = target.parent
+    try:
+        descriptor, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=folder)
+    except OSError as exc:
+        raise storage_error(what, target, exc) from None
+    try:
+        with os.fdopen(descriptor, "w", encoding="utf-8", newline="") as stream:
+            yield stream
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.chmod(temporary, _mode_for(target))
+        os.replace(temporary, target)
+    except OSError as exc:
+        _remove(temporary)
+        raise storage_error(what, target, exc) from None
+    except BaseException:
+        _remove(temporary)
+        raise
+
+
+def write_atomic(path: str | Path, text: str, what: str = "file") -> None:
+    with atomic_output(path, what) as stream:
+        stream.write(text)
+
+
+def _remove(path: str) -> None:
+    with suppress(OSError):
+        os.unlink(path)
