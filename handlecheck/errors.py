@@ -15,6 +15,11 @@ class HandlecheckError(Exception):
     """Base class: the message is a single line meant for the user."""
 
 
+# A reason may quote what the file holds (a 300-level JSON path, a long URL): it is cut in
+# the middle, so that its start (what) and its end (why) are both kept.
+MAX_REASON_CHARS = 300
+
+
 class ConfigError(HandlecheckError):
     """A platform file or config file is malformed."""
 
@@ -26,6 +31,9 @@ class ConfigError(HandlecheckError):
         line: int | None = None,
         path: str | None = None,
     ) -> None:
+        if len(message) > MAX_REASON_CHARS:
+            keep = (MAX_REASON_CHARS - 5) // 2
+            message = f"{message[:keep]} ... {message[-keep:]}"
         self.reason = message
         self.source = source
         self.line = line

@@ -254,6 +254,8 @@ class Platform:
     profile: ProfileSpec | None = None
     secrets: tuple[tuple[str, str], ...] = ()
     """(template variable, environment variable) pairs: credentials, read only at request time."""
+    redirect_hosts: tuple[str, ...] = ()
+    """Other hosts its requests may be redirected to; a redirect anywhere else is not followed."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -297,7 +299,9 @@ class HttpRequest:
 
 @dataclass(frozen=True, slots=True)
 class HttpResponse:
-    """What came back. `body` holds at most the byte cap; `truncated` says more was sent."""
+    """What came back. `body` holds at most the byte cap; `truncated` says more was sent.
+    `foreign_redirect` is the target of a redirect that was not followed because it leads to
+    a host the platform does not declare (this response is that redirect)."""
 
     status: int
     url: str
@@ -306,6 +310,7 @@ class HttpResponse:
     truncated: bool = False
     cookies: tuple[tuple[str, str], ...] = ()
     redirected: bool = False
+    foreign_redirect: str | None = None
 
     def header(self, name: str) -> str | None:
         wanted = name.casefold()

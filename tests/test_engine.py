@@ -326,9 +326,9 @@ async def test_handle_in_host_cannot_change_host(sim: Simulator, platform_file: 
     entry = """
     - id: subdomain
       name: Subdomain
-      urls: {profile: "http://{{handle}}.localhost:9/"}
+      urls: {profile: "http://{{handle}}.sub.localhost:9/"}
       checks:
-        - request: {url: "http://{{handle}}.localhost:9/"}
+        - request: {url: "http://{{handle}}.sub.localhost:9/"}
           outcomes: [{verdict: taken, matchers: [{type: status, status: [200]}]}]
     """
     result = (await run(platform_file(entry), ["evil.com@x"], fast))["evil.com@x", "subdomain"]
@@ -465,3 +465,67 @@ async def test_one_session_asks_each_platform_once_per_name(sim: Simulator, plat
         again = await checker.check_one("ACME", platforms[0])
     assert site.hits["/acme"] == 1
     assert (first.verdict, again.verdict, again.handle) == (Verdict.TAKEN, Verdict.TAKEN, "ACME")
+
+
+NEGATIVE_RULE = """
+- id: absence
+  name: Absence
+  checks:
+    - request: {url: "$base/{{handle}}"}
+      outcomes:
+        - verdict: available
+          matchers: [{type: word, words: ["Not Found"]}]
+        - verdict: taken
+          matchers-condition: and
+          matchers: [{type: status, status: [200]}, {type: word, words: ["Not Found"], negative: true}]
+"""
+
+
+def fixed_page(body: bytes, content_type: str | None = "text/html") -> behave.Handler:
+    async def handle(request: web.Request) -> web.Response:
+        headers = {"Content-Type": content_type} if content_type else {}
+        return web.Response(body=body, headers=headers)
+
+    return handle
+
+
+async def test_an_empty_200_proves_no_absence(sim: Simulator, platform_file: PlatformFile, fast):
+    site = await sim.site(fixed_page(b""))
+    result = (await run(platform_file(NEGATIVE_RULE, base=site.base), ["acme"], fast))["acme", "absence"]
+    assert (result.verdict, result.reason, result.http_status) == (Verdict.UNKNOWN, Reason.UNEXPECTED_RESPONSE, 200)
+    assert "empty body: the absence of 'Not Found' proves nothing" in result.evidence
+    page = await sim.site(fixed_page(b"<html><h1>@acme</h1></html>"))
+    mislabelled = await sim.site(fixed_page(b"<html><h1>@acme</h1></html>", "application/octet-stream"))
+    for base in (page.base, mislabelled.base):
+        whole = (await run(platform_file(NEGATIVE_RULE, base=base), ["acme"], fast))["acme", "absence"]
+        assert whole.verdict is Verdict.TAKEN, "a whole text page without the marker still proves its absence"
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type"),
+    [(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)), "image/png"), (b"\x00\x01\xfe\xff" * 50, None)],
+    ids=["image", "unlabelled binary"],
+)
+async def test_a_binary_200_proves_no_absence(
+    sim: Simulator, platform_file: PlatformFile, fast, body: bytes, content_type: str | None
+):
+    site = await sim.site(fixed_page(body, content_type))
+    result = (await run(platform_file(NEGATIVE_RULE, base=site.base), ["acme"], fast))["acme", "absence"]
+    assert (result.verdict, result.reason) == (Verdict.UNKNOWN, Reason.UNEXPECTED_RESPONSE)
+    assert "not a text body" in result.evidence and "proves nothing" in result.evidence
+
+
+async def test_a_body_cut_at_the_cap_proves_no_absence_but_a_marker_in_it_counts(
+    sim: Simulator, platform_file: PlatformFile, fast
+):
+    site = await sim.site(fixed_page(b"<html>" + b"x" * 5000 + b"Not Found</html>"))
+    early = await sim.site(fixed_page(b"<html>Not Found" + b"x" * 5000 + b"</html>"))
+    capped = replace(fast, max_body_bytes=1024)
+    path = platform_file(NEGATIVE_RULE, base=site.base)
+    result = (await run(path, ["acme"], capped))["acme", "absence"]
+    assert (result.verdict, result.reason) == (Verdict.UNKNOWN, Reason.BODY_TOO_LARGE)
+    assert "body cut at the size cap: the absence of 'Not Found' proves nothing" in result.evidence
+    found = (await run(platform_file(NEGATIVE_RULE, base=early.base), ["acme"], capped))["acme", "absence"]
+    assert found.verdict is Verdict.AVAILABLE, "a marker seen in the part that was read is evidence"
+    whole = (await run(path, ["acme"], fast))["acme", "absence"]
+    assert whole.verdict is Verdict.AVAILABLE

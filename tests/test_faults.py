@@ -80,6 +80,26 @@ def signup_form(platform_id: str, base: str) -> str:
     return signup_entry(platform_id, base, extra="priority: high")
 
 
+def absence_rule(platform_id: str, base: str) -> str:
+    """A soft-404 site: taken when the page lacks its 'not found' marker (a negative matcher)."""
+    return ABSENCE_ENTRY.replace("$id", platform_id).replace("$base", base)
+
+
+ABSENCE_ENTRY = """
+- id: $id
+  name: $id
+  priority: high
+  checks:
+    - request: {url: "$base/{{handle}}"}
+      outcomes:
+        - verdict: available
+          matchers: [{type: word, words: ["Not Found"]}]
+        - verdict: taken
+          matchers-condition: and
+          matchers: [{type: status, status: [200]}, {type: word, words: ["Not Found"], negative: true}]
+"""
+
+
 @dataclass(frozen=True)
 class Fault:
     """A misbehaving platform, the reasons an honest `unknown` may give for it, and the kind
@@ -116,6 +136,11 @@ FAULTS: dict[str, Fault] = {
     "login_wall": Fault(frozenset({Reason.LOGIN_WALL})),
     "csrf_header_injection": Fault(frozenset({Reason.PREFETCH_FAILED, Reason.UNSAFE_REQUEST}), signup_form),
     "csrf_bomb": Fault(frozenset({Reason.PREFETCH_FAILED}), signup_form),
+    "empty_200": Fault(frozenset({Reason.UNEXPECTED_RESPONSE}), absence_rule),
+    "binary_200": Fault(frozenset({Reason.UNEXPECTED_RESPONSE}), absence_rule),
+    "brotli_unasked": Fault(frozenset({Reason.UNEXPECTED_RESPONSE})),
+    "zstd_unasked": Fault(frozenset({Reason.UNEXPECTED_RESPONSE})),
+    "redirect_elsewhere": Fault(frozenset({Reason.UNEXPECTED_RESPONSE})),
 }
 
 
@@ -167,6 +192,12 @@ async def hostile_world(sim: Simulator, platform_file: PlatformFile, gzip_bomb: 
             b'<form><input name="csrf" value="t1\r\nX-Evil: 1\r\n\r\nGET /steal HTTP/1.1"></form>'
         ),
         "csrf_bomb": behave.compressed(gzip_bomb, "gzip"),
+        "empty_200": behave.raw_bytes(b""),
+        "binary_200": behave.raw_bytes(bytes(range(256)) * 4, "image/png"),
+        "brotli_unasked": behave.compressed(b"\x1b\x0b\x00\xf8<html>", "br"),
+        "zstd_unasked": behave.compressed(b"\x28\xb5\x2f\xfd<html>", "zstd"),
+        # Another host (localhost is not 127.0.0.1), where nothing listens: never asked.
+        "redirect_elsewhere": behave.redirect_to("http://localhost:9/acme"),
     }
     raw: dict[str, Callable[[], behave.RawHandler]] = {
         "half_closed": behave.half_closed,

@@ -10,8 +10,7 @@ from aiohttp import web
 
 from handlecheck import HttpOptions, Reason, Verdict
 from handlecheck.models import RateLimit
-from handlecheck.net.http import host_key
-from handlecheck.net.politeness import HostLimiter, parse_retry_after
+from handlecheck.net.politeness import HostLimiter, host_key, parse_retry_after
 from tests import simulator as behave
 from tests.conftest import PlatformFile, profile_entry
 from tests.simulator import Simulator

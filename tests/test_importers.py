@@ -95,6 +95,24 @@ async def test_sherlock_semantics(sim: Simulator, tmp_path: Path):
     assert ("alice", "adult") in with_nsfw
 
 
+async def test_sherlock_message_entry_reads_no_absence_from_an_empty_page(sim: Simulator, tmp_path: Path):
+    site = await sim.site(pages({"/msg/alice": (200, "<h1>alice</h1>"), "/msg/blank": (200, "")}))
+    document = {
+        "Messages": {
+            "errorType": "message",
+            "errorMsg": "User not found",
+            "url": f"{site.base}/msg/{{}}",
+            "urlMain": site.base,
+            "username_claimed": "alice",
+        }
+    }
+    got = await verdicts(tmp_path, document, ["alice", "blank"])
+    assert got["alice", "messages"].verdict is Verdict.TAKEN
+    blank = got["blank", "messages"]
+    assert (blank.verdict, blank.reason) == (Verdict.UNKNOWN, Reason.UNEXPECTED_RESPONSE), "an empty 200 is not taken"
+    assert "empty body: the absence of 'User not found' proves nothing" in blank.evidence
+
+
 async def test_sherlock_probe_method_payload_headers_and_rule(sim: Simulator, tmp_path: Path):
     seen: list[dict[str, Any]] = []
 

@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import jsonschema
 import pytest
 import regex
 import yaml
 
+from bench.big_file_bench import generate, run_cli
 from handlecheck import ConfigError, InputError
-from handlecheck.models import Priority
-from handlecheck.registry import bundled_path, load_platforms, parse_platforms, schema, select
+from handlecheck.cli import main
+from handlecheck.models import MatcherType, Priority
+from handlecheck.registry import MAX_FILE_BYTES, bundled_path, load_platforms, parse_platforms, schema, select
 
 GOOD = """\
 version: 1
@@ -195,3 +199,87 @@ def test_bundled_catalogue_reads_profiles_where_it_can() -> None:
     assert len(with_profiles) >= 40
     critical = [p for p in platforms if p.priority.value == "critical"]
     assert sum(p.profile is not None for p in critical) >= len(critical) - 1
+
+
+def test_bundled_rules_that_read_another_hosts_url_declare_that_host() -> None:
+    """A `url` matcher naming another host can only hold if the redirect there is followed."""
+    undeclared = []
+    for platform in load_platforms():
+        for check in platform.checks:
+            own = urlsplit(check.request.url.replace("{{handle}}", "x")).hostname or ""
+            for outcome in check.outcomes:
+                for matcher in outcome.matchers:
+                    if matcher.type is not MatcherType.URL:
+                        continue
+                    for word in matcher.words:
+                        host = word.split("/", 1)[0]
+                        if "." in host and host not in own and host not in platform.redirect_hosts:
+                            undeclared.append((platform.id, host))
+    assert undeclared == []
+    assert {p.id: p for p in load_platforms()}["youtube"].redirect_hosts == ("consent.youtube.com",)
+
+
+# --- large and deeply nested files (issue 13) -------------------------------------------
+
+
+def test_a_file_over_the_size_cap_is_refused_at_once(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    big = tmp_path / "big.yaml"
+    big.write_text(generate(12 * 2**20)[0], encoding="utf-8")
+    started = time.monotonic()
+    code = main(["platforms", "validate", str(big)])
+    elapsed = time.monotonic() - started
+    out, err = capsys.readouterr()
+    assert (code, out) == (2, "")
+    assert err == (
+        f"handlecheck: error: {big}: 12.0 MiB is more than the {MAX_FILE_BYTES // 2**20} MiB a platform file may be; "
+        "split it (--add-platforms takes several files)\n"
+    )
+    assert elapsed < 2, "refused before it is parsed"
+
+
+def test_a_file_just_under_the_cap_is_read_in_seconds_and_little_memory(tmp_path: Path) -> None:
+    """Every tenth entry is broken: each error names its line, and all are found in one more read."""
+    path = tmp_path / "under.yaml"
+    text, platforms = generate(MAX_FILE_BYTES - 200 * 2**10)
+    lines = text.splitlines(keepends=True)
+    broken = [n for n, line in enumerate(lines) if line.startswith("  - id: ")][::10]
+    for n in broken:
+        lines[n] = lines[n].replace("  - id: ", "  - id: Bad_", 1)
+    path.write_text("".join(lines), encoding="utf-8")
+    assert path.stat().st_size <= MAX_FILE_BYTES
+    run = run_cli("platforms", "validate", str(path))
+    err = run.stderr
+    assert run.exit == 2
+    assert f"{len(broken)} errors, {platforms - len(broken)} platforms without errors" in err
+    said = [line for line in err.splitlines() if "does not match" in line]
+    assert len(said) == len(broken)
+    for n, line in zip(broken, said, strict=True):
+        assert line.startswith(f"handlecheck: error: {path}:{n + 1}: platforms[")
+    assert run.peak_rss_mb < 300, f"peak RSS {run.peak_rss_mb:.0f} MB"
+    assert run.seconds < 30, f"{run.seconds:.1f} s"
+
+
+def test_a_deep_json_path_is_refused_with_its_reason() -> None:
+    deep = ".".join(["level"] * 300)
+    text = GOOD.replace(
+        "matchers: [{type: status, status: [200]}]", f"matchers: [{{type: json, path: '{deep}', exists: true}}]", 1
+    )
+    with pytest.raises(ConfigError) as caught:
+        parse_platforms(text)
+    message = str(caught.value)
+    assert message.startswith("<string>:10: platforms[0] (id: alpha).checks[0].outcomes[0].matchers[0].path: 'level.")
+    assert message.endswith("level' is too long"), message
+    assert " ... " in message and len(message) < 400
+
+
+def test_a_value_quoted_in_an_error_is_cut_in_the_middle() -> None:
+    nested = "{a: " * 90 + "1" + "}" * 90
+    text = GOOD.replace(
+        '{url: "https://alpha.test/{{handle}}"}', "{url: 'https://x.test/{{handle}}', headers: {h: " + nested + "}}", 1
+    )
+    with pytest.raises(ConfigError) as caught:
+        parse_platforms(text)
+    message = str(caught.value)
+    assert message.startswith("<string>:7: platforms[0] (id: alpha).checks[0].request.headers.h: {'a': {'a': ")
+    assert message.endswith("}}} is not of type 'string'"), message
+    assert len(message) < 400

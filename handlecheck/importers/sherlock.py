@@ -2,7 +2,8 @@
 
 Sherlock's rules (errorType may be one type or a list; the first that says "available" wins):
 - message: available when any `errorMsg` is in the body; claimed when none is and the status
-  is 2xx; anything else is unknown.
+  is 2xx, from a body that could have shown one (an empty, cut or binary body is unknown: the
+  engine proves no absence from it); anything else is unknown.
 - status_code: available when the status is in `errorCode`, or is not 2xx; else claimed.
 - response_url: redirects are not followed; claimed on 2xx, available otherwise. A redirect
   is named explicitly (a Location header matcher), so that a redirect to a sign-in page, which

@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from types import TracebackType
 
-from ..models import Check, Platform, Profile, Reason, RequestSpec, Result, Verdict
+from ..models import Check, HttpRequest, HttpResponse, Platform, Profile, Reason, RequestSpec, Result, Verdict
 from ..rules import (
     Decision,
     MissingVariable,
@@ -29,8 +29,10 @@ from ..rules import (
     read_profile,
     render_url,
 )
+from ..rules.addresses import template_refusal
 from ..rules.handles import canonical, case_folded, why_invalid
-from .http import FetchError, HttpClient, HttpOptions, host_key
+from .http import FetchError, HttpClient, HttpOptions, not_sent
+from .politeness import host_key
 from .scheduler import FairScheduler
 
 log = logging.getLogger(__name__)
@@ -216,9 +218,11 @@ class Checker:
         if request_spec is None:
             return None
         secrets = self._secrets(platform)
+        if self._unsafe(request_spec) is not None:
+            return None
         try:
             request = build_request(request_spec, {"handle": handle}, secrets)
-            response = await self._client.fetch(request, platform.rate_limit, host=host_key(request_spec.url))
+            response = await self._fetch(request, request_spec, platform)
         except (UnsafeValue, MissingVariable, FetchError):
             return None
         view = ResponseView(response)
@@ -232,6 +236,17 @@ class Checker:
             display_name=found.display_name and redact(found.display_name, secrets.values()),
             bio=found.bio and redact(found.bio, secrets.values()),
         )
+
+    async def _fetch(self, request: HttpRequest, spec: RequestSpec, platform: Platform) -> HttpResponse:
+        return await self._client.fetch(
+            request, platform.rate_limit, host=host_key(spec.url), redirect_hosts=platform.redirect_hosts
+        )
+
+    def _unsafe(self, spec: RequestSpec) -> str | None:
+        """Why a request template must not be sent (see `rules.addresses`), checked here as
+        `platforms validate` checks it, for platforms that never passed through a file."""
+        refusal = template_refusal(spec.url, allow_link_local=self.options.allow_link_local)
+        return None if refusal is None else not_sent(refusal)
 
     def _secrets(self, platform: Platform) -> dict[str, str]:
         """The platform's credentials that the environment holds; missing ones are left out."""
@@ -256,13 +271,15 @@ class Checker:
                 return _Attempt(prefetched, None)
             variables.update(prefetched)
         try:
+            if (unsafe := self._unsafe(check.request)) is not None:
+                raise UnsafeValue(unsafe)
             request = build_request(check.request, variables, self._secrets(platform))
         except UnsafeValue as exc:
             return _Attempt(Decision(Verdict.UNKNOWN, Reason.UNSAFE_REQUEST, f"{label}: {exc}"), None)
         except MissingVariable as exc:
             return _Attempt(self._unfilled(platform, label, exc.name), None)
         try:
-            response = await self._client.fetch(request, platform.rate_limit, host=host_key(check.request.url))
+            response = await self._fetch(request, check.request, platform)
         except FetchError as exc:
             return _Attempt(Decision(Verdict.UNKNOWN, exc.reason, f"{label}: {exc.detail}"), None)
         return _Attempt(decide(check, response, variables, label), response.status)
@@ -278,8 +295,10 @@ class Checker:
     async def _do_prefetch(self, platform: Platform, check: Check, label: str) -> dict[str, str] | Decision:
         assert check.prefetch is not None
         try:
+            if (unsafe := self._unsafe(check.prefetch.request)) is not None:
+                raise UnsafeValue(unsafe)
             request = build_request(check.prefetch.request, {}, self._secrets(platform))
-            response = await self._client.fetch(request, platform.rate_limit, host=host_key(check.prefetch.request.url))
+            response = await self._fetch(request, check.prefetch.request, platform)
         except MissingVariable as exc:
             return self._unfilled(platform, f"{label}: prefetch", exc.name)
         except UnsafeValue as exc:

@@ -8,11 +8,9 @@ from __future__ import annotations
 
 import asyncio
 import random
-import re
 import ssl
 from collections.abc import Hashable
 from dataclasses import dataclass, field, replace
-from functools import lru_cache
 from types import TracebackType
 
 import aiohttp
@@ -26,15 +24,16 @@ from tenacity import (
 from yarl import URL
 
 from ..models import HttpRequest, HttpResponse, RateLimit, Reason
-from ..rules import PLACEHOLDER
-from .politeness import BudgetSpent, HostLimiter, parse_retry_after
+from ..rules.addresses import Refusal, url_refusal
+from .bodies import read_capped, undecodable_coding, undecoded_coding, unreadable
+from .politeness import BudgetSpent, HostLimiter, host_key, parse_retry_after
 from .reachability import Failure, Reachability
-from .resolver import CachingResolver
+from .redirects import REDIRECTS, UnusableRedirect, may_follow, next_request
+from .resolver import CachingResolver, RefusedAddress
 
 DEFAULT_USER_AGENT = (
     "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/142.0.0.0 Safari/537.36"
 )
-_READ_CHUNK = 64 * 1024
 CONNECT_TIMEOUT = 10.0
 
 
@@ -71,6 +70,8 @@ class HttpOptions:
     user_agent: str = DEFAULT_USER_AGENT
     resolver: AbstractResolver | None = None
     """Host name lookups (default: the system's); every lookup is cached for the run."""
+    allow_link_local: bool = False
+    """Send requests to link-local and cloud metadata addresses too (see `rules.addresses`)."""
 
     @property
     def host_policy(self) -> RateLimit:
@@ -100,18 +101,6 @@ class _RetryableStatus(Exception):
         self.response = response
 
 
-@lru_cache(maxsize=4096)
-def host_key(url_template: str) -> str:
-    """The politeness key of a request: scheme, host and port of its URL *template*, with
-    placeholders as `*`, so that `{{handle}}.example.com` is one host for every handle."""
-    scheme, _, rest = url_template.partition("://")
-    authority = re.split(r"[/?#]", rest, maxsplit=1)[0]
-    authority = PLACEHOLDER.sub("*", authority).lower()
-    if ":" not in authority:
-        authority += ":443" if scheme.lower() == "https" else ":80"
-    return f"{scheme.lower()}://{authority}"
-
-
 class HttpClient:
     """Use as `async with HttpClient(options) as client: await client.fetch(request)`."""
 
@@ -120,7 +109,7 @@ class HttpClient:
         self._session: aiohttp.ClientSession | None = None
         self._global = asyncio.Semaphore(self.options.concurrency)
         self._limiters: dict[str, HostLimiter] = {}
-        self._resolver = CachingResolver(self.options.resolver)
+        self._resolver = CachingResolver(self.options.resolver, allow_link_local=self.options.allow_link_local)
         self.reachability = Reachability()
 
     async def __aenter__(self) -> HttpClient:
@@ -182,10 +171,18 @@ class HttpClient:
         return random.uniform(0, min(10.0, self.options.backoff * 2**attempt))
 
     async def fetch(
-        self, request: HttpRequest, policy: RateLimit | None = None, *, host: str | None = None
+        self,
+        request: HttpRequest,
+        policy: RateLimit | None = None,
+        *,
+        host: str | None = None,
+        redirect_hosts: tuple[str, ...] = (),
     ) -> HttpResponse:
         """Send `request` politely, and follow its redirects (unless it says not to), each hop
-        as a request of its own: paced by its host's limiter, retried on its own.
+        as a request of its own: paced by its host's limiter, retried on its own. A redirect
+        to another host than the request's (or one of `redirect_hosts`) is not followed: the
+        redirect is returned, marked `foreign_redirect` (see `redirects`). A URL whose host
+        `rules.addresses` refuses is never sent (FetchError `unsafe_request`).
 
         Network errors and 5xx are retried (`retries` times, with backoff); a 429, or a 5xx
         with Retry-After, slows the host down and the request waits its turn again, without
@@ -195,17 +192,31 @@ class HttpClient:
         FetchError.
         """
         key = host or host_key(request.url)
+        origin = request.url
+        self._refuse_unsafe(request.url)
         response = await self._polite(request, key, self.limiter(key, policy))
         hops = 0
         while request.redirects and response.status in REDIRECTS and (location := response.header("location")):
             if hops == self.options.max_redirects:
                 raise FetchError(Reason.TOO_MANY_REDIRECTS, f"more than {self.options.max_redirects} redirects")
-            request = _redirected(request, response, location)
+            try:
+                following = next_request(request, response, location)
+            except UnusableRedirect as exc:
+                raise FetchError(Reason.UNEXPECTED_RESPONSE, str(exc)) from None
+            if not may_follow(origin, following.url, redirect_hosts):
+                return replace(response, redirected=hops > 0, foreign_redirect=following.url)
+            self._refuse_unsafe(following.url)
+            request = following
             hop_key = host_key(request.url)
             hop_limiter = self.limiter(hop_key, policy if hop_key == key else None)
             response = await self._polite(request, hop_key, hop_limiter)
             hops += 1
         return replace(response, redirected=True) if hops else response
+
+    def _refuse_unsafe(self, url: str) -> None:
+        refusal = url_refusal(url, allow_link_local=self.options.allow_link_local)
+        if refusal is not None:
+            raise FetchError(Reason.UNSAFE_REQUEST, not_sent(refusal))
 
     async def _polite(self, request: HttpRequest, key: str, limiter: HostLimiter) -> HttpResponse:
         """One hop: retries for network errors and 5xx, the host's pace for 429s."""
@@ -316,7 +327,9 @@ class HttpClient:
                 allow_redirects=False,  # followed by `fetch`, one polite hop at a time
                 proxy=self.options.proxy,
             ) as resp:
-                body, truncated = await self._read(resp)
+                body, truncated = await read_capped(resp, self.options.max_body_bytes)
+                if body and (coding := undecoded_coding(resp.headers.get("Content-Encoding"))) is not None:
+                    raise FetchError(Reason.UNEXPECTED_RESPONSE, unreadable(coding))
                 return HttpResponse(
                     status=resp.status,
                     url=str(resp.url),
@@ -343,6 +356,8 @@ class HttpClient:
                 Reason.NETWORK, f"proxy unreachable: {_short(exc)}", retryable=True, unreached=Failure.PROXY
             ) from None
         except aiohttp.ClientConnectorDNSError as exc:
+            if isinstance(exc.os_error, RefusedAddress):
+                raise FetchError(Reason.UNSAFE_REQUEST, not_sent(exc.os_error.refusal)) from None
             # A name that does not resolve will not resolve on a retry a second later.
             raise FetchError(
                 Reason.NETWORK, f"DNS lookup failed: {_short(exc.os_error)}", unreached=Failure.DNS
@@ -352,19 +367,16 @@ class HttpClient:
                 Reason.NETWORK, f"cannot connect: {_short(exc.os_error)}", retryable=True, unreached=Failure.CONNECT
             ) from None
         except (aiohttp.ClientError, OSError, ValueError) as exc:
+            if (coding := undecodable_coding(exc)) is not None:
+                # The same bytes would come back: not worth a retry.
+                raise FetchError(Reason.UNEXPECTED_RESPONSE, unreadable(coding)) from None
             raise FetchError(Reason.NETWORK, f"{type(exc).__name__}: {_short(exc)}", retryable=True) from None
 
-    async def _read(self, resp: aiohttp.ClientResponse) -> tuple[bytes, bool]:
-        """Read at most the byte cap; a larger body is cut, never read whole."""
-        cap = self.options.max_body_bytes
-        body = bytearray()
-        async for chunk in resp.content.iter_chunked(_READ_CHUNK):
-            room = cap - len(body)
-            if len(chunk) > room:
-                body += chunk[:room]
-                return bytes(body), True
-            body += chunk
-        return bytes(body), False
+
+def not_sent(refusal: Refusal) -> str:
+    """The evidence of a request refused before it was sent."""
+    hint = " (--allow-link-local sends it)" if refusal.link_local else ""
+    return f"{refusal}: not sent{hint}"
 
 
 def _short(exc: BaseException) -> str:
@@ -375,26 +387,3 @@ def _short(exc: BaseException) -> str:
 def _asks_to_slow_down(response: HttpResponse) -> bool:
     """A 429, or a 5xx that says when to come back: the host is pacing us, not failing."""
     return response.status == 429 or (500 <= response.status <= 599 and response.header("retry-after") is not None)
-
-
-REDIRECTS = frozenset({301, 302, 303, 307, 308})
-
-
-def _redirected(request: HttpRequest, response: HttpResponse, location: str) -> HttpRequest:
-    """The request a redirect asks for, as browsers make it: 303 (and 301/302 after a POST)
-    becomes a GET without a body. Headers the platform file set go to the same host only."""
-    try:
-        target = URL(response.url).join(URL(location))
-    except ValueError as exc:
-        raise FetchError(Reason.UNEXPECTED_RESPONSE, f"unusable redirect {location[:200]!r}: {exc}") from None
-    if target.scheme not in ("http", "https") or not target.host:
-        raise FetchError(Reason.UNEXPECTED_RESPONSE, f"redirect to a non-http URL: {location[:200]}")
-    as_get = response.status == 303 or (response.status in (301, 302) and request.method == "POST")
-    same_host = URL(request.url).origin() == target.origin()
-    return replace(
-        request,
-        url=str(target),
-        method="GET" if as_get else request.method,
-        body=None if as_get else request.body,
-        headers=request.headers if same_host else (),
-    )

@@ -13,10 +13,13 @@ from __future__ import annotations
 
 import asyncio
 import email.utils
+import re
 from collections import deque
 from datetime import UTC, datetime
+from functools import lru_cache
 
 from ..models import RateLimit, Reason
+from ..rules import PLACEHOLDER
 
 SLOWEST_GAP = 0.05
 """The shortest gap between starts that a host which answered 429 is slowed to at first."""
@@ -25,6 +28,18 @@ LONGEST_GAP = 10.0
 SPEED_UP_AFTER = 8
 """Answers in a row, after a 429, that win back one request in flight."""
 _RECENT_STARTS = 8
+
+
+@lru_cache(maxsize=4096)
+def host_key(url_template: str) -> str:
+    """The politeness key of a request: scheme, host and port of its URL *template*, with
+    placeholders as `*`, so that `{{handle}}.example.com` is one host for every handle."""
+    scheme, _, rest = url_template.partition("://")
+    authority = re.split(r"[/?#]", rest, maxsplit=1)[0]
+    authority = PLACEHOLDER.sub("*", authority).lower()
+    if ":" not in authority:
+        authority += ":443" if scheme.lower() == "https" else ":80"
+    return f"{scheme.lower()}://{authority}"
 
 
 class BudgetSpent(Exception):

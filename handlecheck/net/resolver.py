@@ -12,7 +12,10 @@ test injects) and adds what a run needs:
 - at most `parallel` lookups at once, so that the first answers arrive early instead of all
   arriving late together;
 - a lookup that hangs fails after `LOOKUP_TIMEOUT`, so that a machine whose DNS never answers
-  is told apart from a slow platform.
+  is told apart from a slow platform;
+- addresses that `rules.addresses` refuses (link-local, cloud metadata) are dropped from the
+  answer, and a name that resolves to nothing else fails with `RefusedAddress`: a name cannot
+  lead a request where a URL could not.
 """
 
 from __future__ import annotations
@@ -23,17 +26,30 @@ import socket
 from aiohttp.abc import AbstractResolver, ResolveResult
 from aiohttp.resolver import DefaultResolver
 
+from ..rules.addresses import Refusal, host_refusal
+
 LOOKUPS_AT_ONCE = 8
 LOOKUP_TIMEOUT = 8.0
 """A lookup that has not answered by then fails like a name that does not exist."""
+
+
+class RefusedAddress(OSError):
+    """A name that resolves only to addresses a request may not go to."""
+
+    def __init__(self, refusal: Refusal) -> None:
+        super().__init__(str(refusal))
+        self.refusal = refusal
 
 
 class CachingResolver(AbstractResolver):
     """`inner` is the resolver asked (default: aiohttp's system resolver, created and closed
     here); an injected one is left open for its owner."""
 
-    def __init__(self, inner: AbstractResolver | None = None, *, parallel: int = LOOKUPS_AT_ONCE) -> None:
+    def __init__(
+        self, inner: AbstractResolver | None = None, *, parallel: int = LOOKUPS_AT_ONCE, allow_link_local: bool = False
+    ) -> None:
         self._inner = inner
+        self._allow_link_local = allow_link_local
         self._owns_inner = inner is None
         self._parallel = parallel
         self._slots: asyncio.Semaphore | None = None
@@ -71,7 +87,13 @@ class CachingResolver(AbstractResolver):
         except OSError as exc:
             _settle(answer, error=exc)
         else:
-            _settle(answer, found=found)
+            allowed = self._allow_link_local
+            kept = [result for result in found if host_refusal(result["host"], allow_link_local=allowed) is None]
+            if found and not kept:
+                why = f"{host} resolves only to link-local or cloud metadata addresses ({found[0]['host']})"
+                _settle(answer, error=RefusedAddress(Refusal(why, link_local=True)))
+            else:
+                _settle(answer, found=kept)
 
     def give_up(self, why: str) -> None:
         """Fail every lookup, waiting or to come, at once with `why` (the run is offline)."""

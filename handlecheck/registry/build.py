@@ -10,7 +10,6 @@ from typing import Any
 import fastjsonschema
 import jsonschema
 import regex
-import yaml
 
 from ..errors import ConfigError
 from ..models import (
@@ -37,24 +36,50 @@ from ..models import (
     Verdict,
 )
 from ..rules import MissingVariable, UnsafeValue, has_line_break, render_url, request_variables, template_variables
+from ..rules.addresses import host_refusal, template_refusal
 from ..rules.patterns import compile_pattern
 from ..text import printable
-from ..yamlio import YamlPath, line_of
+from ..yamlio import YamlLines, YamlPath
 from .schema import platform_is_valid, platform_validator
+
+
+class _Unplaced(ConfigError):
+    """A fault whose line is looked up later, with all the others, in one more read of the file."""
+
+    def __init__(self, message: str, *, source: str, path: str, at: YamlPath) -> None:
+        super().__init__(message, source=source, path=path)
+        self.at = at
 
 
 class Builder:
     """Turns validated YAML data into Platforms, reporting faults with their location."""
 
-    def __init__(self, source: str, node: yaml.Node | None, data: Any) -> None:
+    def __init__(self, source: str, lines: YamlLines | None, data: Any) -> None:
         self.source = source
-        self.node = node
+        self.lines = lines
         self.data = data
 
     def fail(self, message: str, path: YamlPath) -> ConfigError:
         # A message may quote the file (a URL template, say): one line, whatever the file holds.
-        line = line_of(self.node, path)
-        return ConfigError(printable(message), source=self.source, line=line, path=self._describe(path))
+        return _Unplaced(printable(message), source=self.source, path=self._describe(path), at=path)
+
+    def place(self, errors: Sequence[ConfigError]) -> list[ConfigError]:
+        """`errors` with the lines of what they name, all found in one read of the file."""
+        wanted = [error.at for error in errors if isinstance(error, _Unplaced)]
+        lines = self.lines.find(wanted) if self.lines is not None and wanted else {}
+        return [
+            ConfigError(error.reason, source=error.source, line=lines.get(error.at), path=error.path)
+            if isinstance(error, _Unplaced)
+            else error
+            for error in errors
+        ]
+
+    def check_top(self, validator: jsonschema.protocols.Validator) -> None:
+        """The file's outer shape (each platform is checked on its own, in `build_all`)."""
+        try:
+            self.check_schema(validator, self.data, ())
+        except ConfigError as error:
+            raise self.place([error])[0] from None
 
     def _describe(self, path: YamlPath) -> str:
         text = ""
@@ -82,10 +107,7 @@ class Builder:
     def check_schema(self, validator: jsonschema.protocols.Validator, data: Any, path: YamlPath) -> None:
         error = jsonschema.exceptions.best_match(validator.iter_errors(data))
         if error is not None:
-            message = error.message
-            if len(message) > 200:
-                message = message[:197] + "..."
-            raise self.fail(message, (*path, *error.absolute_path))
+            raise self.fail(error.message, (*path, *error.absolute_path))
 
     def build_all(self, raws: Sequence[Any]) -> tuple[tuple[Platform, ...], list[tuple[int, ConfigError]]]:
         """Build every platform that can be; the others' errors come with their index."""
@@ -109,7 +131,8 @@ class Builder:
                 platforms.append(self.platform(raw, path))
             except ConfigError as error:
                 errors.append((index, error))
-        return tuple(platforms), errors
+        placed = self.place([error for _, error in errors])
+        return tuple(platforms), [(index, error) for (index, _), error in zip(errors, placed, strict=True)]
 
     def regex(self, source: str, path: YamlPath, *, templated: bool = False) -> str:
         probe = re.sub(r"\{\{\s*[A-Za-z_][A-Za-z0-9_]*\s*\}\}", "x", source) if templated else source
@@ -154,6 +177,7 @@ class Builder:
             source=raw.get("source"),
             profile=self.profile_spec(raw["profile"], set(secrets), (*path, "profile")) if "profile" in raw else None,
             secrets=tuple(secrets.items()),
+            redirect_hosts=self.redirect_hosts(raw.get("redirect-hosts", []), (*path, "redirect-hosts")),
         )
 
     def profile_spec(self, raw: dict[str, Any], secrets: set[str], path: YamlPath) -> ProfileSpec:
@@ -173,6 +197,17 @@ class Builder:
             render_url(template, dict.fromkeys(template_variables(template), "x"))
         except (UnsafeValue, MissingVariable, ValueError) as exc:
             raise self.fail(f"bad URL template: {exc}", path) from None
+        refusal = template_refusal(template)
+        if refusal is not None:
+            raise self.fail(f"bad URL template: {refusal}", path)
+
+    def redirect_hosts(self, hosts: list[str], path: YamlPath) -> tuple[str, ...]:
+        """The other hosts a platform's requests may be redirected to (host names, by the schema)."""
+        for index, host in enumerate(hosts):
+            refusal = host_refusal(host)
+            if refusal is not None:
+                raise self.fail(str(refusal), (*path, index))
+        return tuple(host.lower() for host in hosts)
 
     def request(
         self, raw: dict[str, Any], allowed: set[str], path: YamlPath, secrets: set[str] | None = None

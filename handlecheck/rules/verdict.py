@@ -17,6 +17,7 @@ from ..models import (
     JsonOp,
     Matcher,
     MatcherType,
+    Outcome,
     Part,
     Reason,
     Verdict,
@@ -94,41 +95,50 @@ def _text_matches(matcher: Matcher, haystack: str, variables: Mapping[str, str])
             results.append((word.casefold() if matcher.case_insensitive else word) in folded)
     for template in matcher.regexes:
         source = interpolate(template, variables, re.escape)
-        results.append(search(compile_pattern(source, matcher.case_insensitive), haystack) is not None)
+        found = search(compile_pattern(source, matcher.case_insensitive), haystack, origin=template)
+        results.append(found is not None)
     return _any_or_all(results, matcher.condition)
 
 
+def unproven_absence(matcher: Matcher, view: ResponseView) -> str | None:
+    """Why a `negative` word or regex matcher cannot hold on this response, whatever it reads:
+    the body it reads could not have shown the marker (see `ResponseView.unproven_absence`)."""
+    if not matcher.negative or matcher.type not in (MatcherType.WORD, MatcherType.REGEX):
+        return None
+    why = view.unproven_absence(matcher.part)
+    return None if why is None else f"{why}: the absence of {_terms(matcher)} proves nothing"
+
+
 def matcher_holds(matcher: Matcher, view: ResponseView, variables: Mapping[str, str]) -> bool:
-    """Whether `matcher` holds. An undecidable test (a regex that ran out of time, a body
-    that was cut short for a negative test, JSON that does not parse) never holds."""
+    """Whether `matcher` holds. An undecidable test (a negative test on a body that could not
+    have shown the marker, JSON that does not parse) never holds; a regex that runs out of
+    time raises PatternTimeout, for then neither this outcome nor the ones after it can be
+    judged."""
     response = view.response
-    try:
-        if matcher.type is MatcherType.STATUS:
-            found = any(low <= response.status <= high for low, high in matcher.statuses)
-        elif matcher.type is MatcherType.JSON:
-            document = view.document
-            if document is INVALID_JSON:
-                return False
-            present, value = json_lookup(document, matcher.path or "")
-            if matcher.json_op is JsonOp.EXISTS:
-                found = (present and value is not None) == bool(matcher.json_values[0])
-            else:
-                found = present and any(_same_json(value, v) for v in matcher.json_values)
-        elif matcher.type is MatcherType.HEADER:
-            value = response.header(matcher.header or "")
-            if value is None:
-                found = False
-            elif matcher.words or matcher.regexes:
-                found = _text_matches(matcher, value, variables)
-            else:
-                found = True
+    if matcher.type is MatcherType.STATUS:
+        found = any(low <= response.status <= high for low, high in matcher.statuses)
+    elif matcher.type is MatcherType.JSON:
+        document = view.document
+        if document is INVALID_JSON:
+            return False
+        present, value = json_lookup(document, matcher.path or "")
+        if matcher.json_op is JsonOp.EXISTS:
+            found = (present and value is not None) == bool(matcher.json_values[0])
         else:
-            part = Part.URL if matcher.type is MatcherType.URL else matcher.part
-            found = _text_matches(matcher, view.part(part), variables)
-            if matcher.negative and not found and view.body_incomplete(part):
-                return False
-    except PatternTimeout:
-        return False
+            found = present and any(_same_json(value, v) for v in matcher.json_values)
+    elif matcher.type is MatcherType.HEADER:
+        value = response.header(matcher.header or "")
+        if value is None:
+            found = False
+        elif matcher.words or matcher.regexes:
+            found = _text_matches(matcher, value, variables)
+        else:
+            found = True
+    else:
+        part = Part.URL if matcher.type is MatcherType.URL else matcher.part
+        if unproven_absence(matcher, view) is not None:
+            return False
+        found = _text_matches(matcher, view.part(part), variables)
     return not found if matcher.negative else found
 
 
@@ -144,19 +154,23 @@ def describe(matcher: Matcher) -> str:
             return f"json {matcher.path} {'exists' if exists else 'absent'}"
         values = ", ".join(json.dumps(v) for v in matcher.json_values)
         return f"json {matcher.path} {'not ' if neg else ''}in [{values}]"
-    terms = [repr(w) for w in matcher.words] + [f"/{r}/" for r in matcher.regexes]
-    joined = f" {matcher.condition.value} ".join(terms)
-    if len(joined) > 120:
-        joined = joined[:117] + "..."
+    joined = _terms(matcher)
     if matcher.type is MatcherType.HEADER:
         where = f"header {matcher.header}"
-        if not terms:
+        if not joined:
             return f"{where} {'absent' if neg else 'present'}"
     elif matcher.type is MatcherType.URL:
         where = "final url"
     else:
         where = matcher.part.value
     return f"{where} {'lacks' if neg else 'has'} {joined}"
+
+
+def _terms(matcher: Matcher) -> str:
+    """A matcher's words and regexes, as the evidence shows them."""
+    terms = [repr(w) for w in matcher.words] + [f"/{r}/" for r in matcher.regexes]
+    joined = f" {matcher.condition.value} ".join(terms)
+    return joined[:117] + "..." if len(joined) > 120 else joined
 
 
 def challenge_signal(view: ResponseView) -> str | None:
@@ -192,6 +206,24 @@ def login_wall_signal(response: HttpResponse) -> str | None:
     return None
 
 
+def foreign_redirect_signal(response: HttpResponse) -> str | None:
+    """A redirect that was not followed: it leads to a host the platform does not declare."""
+    target = response.foreign_redirect
+    if target is None:
+        return None
+    return f"status {response.status} redirects to another host, {target[:200]}, that the platform does not declare"
+
+
+def _blocked_by_absence(outcome: Outcome, held: list[Matcher], view: ResponseView) -> str | None:
+    """Why an outcome that did not hold was kept from holding only by absences this response
+    cannot prove (see `unproven_absence`), if it was."""
+    missing = [m for m in outcome.matchers if m not in held]
+    notes = [note for m in missing if (note := unproven_absence(m, view)) is not None]
+    if not notes or (outcome.condition is Condition.AND and len(notes) < len(missing)):
+        return None
+    return notes[0]
+
+
 def names_redirect(matcher: Matcher) -> bool:
     """Whether a matcher speaks about where a response redirects: a positive `header` matcher
     on Location, or a positive test of the final URL (a `url` matcher, or a word or regex
@@ -218,15 +250,21 @@ def decide(check: Check, response: HttpResponse, variables: Mapping[str, str], l
     if challenge:
         return Decision(Verdict.UNKNOWN, Reason.CHALLENGE, f"{label}: {challenge} (status {status})")
     login = login_wall_signal(response)
+    redirect = login or foreign_redirect_signal(response)
+    blocked: str | None = None
     for outcome in check.outcomes:
-        held = [m for m in outcome.matchers if matcher_holds(m, view, variables)]
+        try:
+            held = [m for m in outcome.matchers if matcher_holds(m, view, variables)]
+        except PatternTimeout as exc:
+            return Decision(Verdict.UNKNOWN, Reason.UNEXPECTED_RESPONSE, f"{label}: status {status}, {exc}")
         every = outcome.condition is Condition.AND
         if not (len(held) == len(outcome.matchers) if every else held):
+            blocked = blocked or _blocked_by_absence(outcome, held, view)
             continue
-        if login:
+        if redirect:
             explicit = [m for m in held if names_redirect(m)]
             if not explicit:
-                continue  # this outcome would be judging the sign-in page
+                continue  # this outcome would be judging the sign-in page, or the other host's
             held = held if every else explicit
         shown = held if every else held[:1]
         evidence = f"{label}: " + " and ".join(describe(m) for m in shown)
@@ -235,10 +273,15 @@ def decide(check: Check, response: HttpResponse, variables: Mapping[str, str], l
         return Decision(outcome.verdict, None, evidence)
     if login:
         return Decision(Verdict.UNKNOWN, Reason.LOGIN_WALL, f"{label}: {login}")
+    if redirect:
+        return Decision(Verdict.UNKNOWN, Reason.UNEXPECTED_RESPONSE, f"{label}: {redirect}")
     if status in (401, 407):
         return Decision(Verdict.UNKNOWN, Reason.LOGIN_WALL, f"{label}: status {status}")
     if status == 403:
         return Decision(Verdict.UNKNOWN, Reason.BLOCKED, f"{label}: status 403 matched no outcome")
+    if blocked:
+        reason = Reason.BODY_TOO_LARGE if response.truncated else Reason.UNEXPECTED_RESPONSE
+        return Decision(Verdict.UNKNOWN, reason, f"{label}: status {status}, {blocked}")
     if response.truncated:
         return Decision(Verdict.UNKNOWN, Reason.BODY_TOO_LARGE, f"{label}: body over the size cap matched no outcome")
     return Decision(Verdict.UNKNOWN, Reason.UNEXPECTED_RESPONSE, f"{label}: status {status} matched no outcome")

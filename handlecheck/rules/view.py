@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import json
 import re
 from functools import cached_property
@@ -16,6 +17,11 @@ SCAN_BYTES = 64 * 1024
 
 
 INVALID_JSON = object()
+
+
+_TEXT_TYPE = re.compile(
+    r"text/[\w.+-]+|application/(?:[\w.-]+\+)?(?:json|xml)|application/(?:x-)?(?:javascript|ecmascript)"
+)
 
 
 class ResponseView:
@@ -58,8 +64,38 @@ class ResponseView:
             return self.response.url
         return f"{self.response.url}\n{self.header_text}\n\n{self.text}"
 
-    def body_incomplete(self, part: Part) -> bool:
-        return self.response.truncated and part in (Part.BODY, Part.ALL)
+    def unproven_absence(self, part: Part) -> str | None:
+        """Why the absence of a marker from `part` proves nothing here, if it does not: the body
+        is empty, was cut at the size cap, or is not text. A marker found is evidence whatever
+        the body; a marker missing is evidence only from a whole text body that could have
+        held it."""
+        if part not in (Part.BODY, Part.ALL):
+            return None
+        response = self.response
+        if not response.body:
+            return "empty body"
+        if response.truncated:
+            return "body cut at the size cap"
+        if not self.is_text:
+            content_type = response.header("content-type")
+            return f"not a text body ({content_type.split(';')[0].strip()[:60]})" if content_type else "not a text body"
+        return None
+
+    @cached_property
+    def is_text(self) -> bool:
+        """A declared text type (text/*, JSON, XML, JavaScript), or, under any other label, a
+        body that starts as UTF-8 without NUL bytes (servers mislabel pages)."""
+        content_type = (self.response.header("content-type") or "").split(";")[0].strip().lower()
+        if _TEXT_TYPE.fullmatch(content_type):
+            return True
+        head = self.response.body[:SCAN_BYTES]
+        if b"\x00" in head:
+            return False
+        try:
+            codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
+        except UnicodeDecodeError:
+            return False
+        return True
 
 
 def json_lookup(document: Any, path: str) -> tuple[bool, Any]:
