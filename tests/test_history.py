@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
-from datetime import UTC, datetime, timedelta
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
 
+from handlecheck.cli import main
 from handlecheck.domain import Candidate, Classification, Finding, Technique, Tier
-from handlecheck.errors import ConfigError, InputError
+from handlecheck.errors import ConfigError, InputError, StorageError
 from handlecheck.models import Reason, Result, Verdict
-from handlecheck.store.history import SCHEMA_VERSION, History, StoredFinding, default_path
+from handlecheck.store.history import History, StoredFinding, default_path
+from handlecheck.store.schema import SCHEMA_VERSION
+from tests.conftest import PlatformFile, profile_entry
 
 HOUR = timedelta(hours=1)
 SUPPORT = Candidate("acme_support", Technique.AFFIX, Tier.PHISHING_AFFIX, 8, 0.9, "support")
@@ -86,12 +91,14 @@ def test_an_unfinished_scan_older_than_max_age_is_not_resumed(db: Path) -> None:
         assert history.start_scan("Acme", resume_within=3 * HOUR) == fresh, "the newest unfinished one"
 
 
-def test_a_finished_scan_is_never_resumed_and_brands_do_not_share_scans(db: Path) -> None:
+def test_a_finished_scan_is_continued_within_max_age_and_brands_do_not_share_scans(db: Path) -> None:
     with History(db) as history:
         acme = history.start_scan("Acme", resume_within=HOUR)
         globex = history.start_scan("Globex", resume_within=HOUR)
         assert globex != acme
         history.finish_scan(acme)
+        assert history.start_scan("Acme", resume_within=HOUR) == acme, "finished within the hour: no copy of it"
+        age_scan(db, acme, 2 * HOUR)
         again = history.start_scan("Acme", resume_within=HOUR)
         assert again not in (acme, globex)
         history.finish_scan(globex, "interrupted")
@@ -175,7 +182,7 @@ def test_fresh_returns_only_conclusive_answers_younger_than_max_age(db: Path) ->
         history.record(old, result("alpha", verdict=Verdict.AVAILABLE, age=3 * HOUR))
         history.record(old, result("beta", verdict=Verdict.TAKEN, age=3 * HOUR))
         history.finish_scan(old)
-        new = history.start_scan("Acme", resume_within=HOUR)
+        new = history.start_scan("Acme", resume_within=timedelta(0))  # a scan of its own
         history.record(new, result("alpha", verdict=Verdict.TAKEN, age=timedelta(minutes=5)))
         history.record(new, result("gamma", verdict=Verdict.UNKNOWN, reason=Reason.TIMEOUT))
 
@@ -196,10 +203,32 @@ def test_fresh_ignores_an_older_conclusive_answer_behind_a_newer_unknown(db: Pat
         first = history.start_scan("Acme", resume_within=HOUR)
         history.record(first, result("alpha", verdict=Verdict.AVAILABLE, age=timedelta(minutes=30)))
         history.finish_scan(first)
-        second = history.start_scan("Acme", resume_within=HOUR)
+        second = history.start_scan("Acme", resume_within=timedelta(0))
         history.record(second, result("alpha", verdict=Verdict.UNKNOWN, reason=Reason.BLOCKED))
         recalled = history.fresh("alpha", "acme", HOUR)
         assert recalled is not None and recalled.verdict is Verdict.AVAILABLE
+
+
+def test_fresh_compares_times_not_their_text(db: Path) -> None:
+    east, west = timezone(timedelta(hours=5)), timezone(timedelta(hours=-5))
+    now = datetime.now(UTC)
+    with History(db) as history:
+        scan_id = history.start_scan("Acme", resume_within=HOUR)
+        history.record(scan_id, replace(result("alpha"), checked_at=(now - 2 * HOUR).astimezone(east)))
+        history.record(scan_id, replace(result("beta"), checked_at=(now - timedelta(minutes=30)).astimezone(west)))
+        assert history.fresh("alpha", "acme", HOUR) is None, "two hours old, whatever its offset reads"
+        beta = history.fresh("beta", "acme", HOUR)
+        assert beta is not None and beta.checked_at == now - timedelta(minutes=30)
+        newer = history.start_scan("Acme", resume_within=timedelta(0))
+        history.record(scan_id, replace(result("gamma"), checked_at=(now - timedelta(minutes=10)).astimezone(east)))
+        history.record(newer, replace(result("gamma", verdict=Verdict.AVAILABLE), checked_at=now.astimezone(west)))
+        gamma = history.fresh("gamma", "acme", HOUR)
+        assert gamma is not None and gamma.verdict is Verdict.AVAILABLE, "the newest answer, by time"
+    stamp = (now - 2 * HOUR).astimezone(east).isoformat()  # as an older handlecheck stored it
+    raw_sql(db, f"INSERT INTO results VALUES ({scan_id}, 'delta', 'acme', 'taken', NULL, NULL, 200, 1, '', '{stamp}');")
+    with History(db) as history:
+        assert history.fresh("delta", "acme", HOUR) is None
+        assert all(r.checked_at.utcoffset() == timedelta(0) for r in history.results(newer)), "stored in UTC"
 
 
 def test_two_connections_share_one_file(db: Path) -> None:
@@ -238,41 +267,189 @@ def test_default_path_is_in_the_users_data_folder(tmp_path: Path, monkeypatch: p
     assert default_path() == tmp_path / "home" / ".local" / "share" / "handlecheck" / "history.sqlite"
 
 
+OWN_FILE = "give handlecheck its own file with --db"
+
+
+def raw_sql(path: Path, script: str) -> None:
+    """Make a SQLite file as another program would."""
+    raw = sqlite3.connect(path)
+    raw.executescript(script)
+    raw.close()
+
+
+def tables_of(path: Path) -> list[str]:
+    raw = sqlite3.connect(path)
+    try:
+        return [row[0] for row in raw.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")]
+    finally:
+        raw.close()
+
+
 def test_a_file_that_is_not_sqlite_is_a_config_error(db: Path) -> None:
     db.write_text("brand,aliases\nAcme,\n" * 100, encoding="utf-8")
     with pytest.raises(ConfigError) as caught:
         History(db)
-    assert str(caught.value) == f"{db}: not a handlecheck history database (file is not a database)"
+    assert str(caught.value) == f"{db}: not a handlecheck history database (file is not a database); {OWN_FILE}"
 
 
 def test_a_newer_schema_is_a_config_error(db: Path) -> None:
-    with sqlite3.connect(db) as raw:
-        raw.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
-    raw.close()
+    raw_sql(db, f"PRAGMA user_version = {SCHEMA_VERSION + 1};")
     with pytest.raises(ConfigError) as caught:
         History(db)
     assert str(caught.value) == (
-        f"{db}: not a handlecheck history database (schema version {SCHEMA_VERSION + 1} is newer than this handlecheck)"
+        f"{db}: not a handlecheck history database (schema version {SCHEMA_VERSION + 1} is newer than this "
+        "handlecheck: upgrade handlecheck)"
     )
 
 
-def test_another_programs_database_with_a_scans_table_is_a_config_error(db: Path) -> None:
-    with sqlite3.connect(db) as raw:
-        raw.execute("CREATE TABLE scans (host TEXT, port INTEGER)")
-    raw.close()
+@pytest.mark.parametrize(
+    ("script", "tables"),
+    [
+        ("CREATE TABLE scans (host TEXT, port INTEGER);", "scans"),
+        ("CREATE TABLE hosts (name TEXT); CREATE TABLE ports (n INTEGER);", "hosts, ports"),
+    ],
+    ids=["a-scans-table", "tables-of-its-own"],
+)
+def test_another_programs_database_is_refused_and_left_as_it_was(db: Path, script: str, tables: str) -> None:
+    raw_sql(db, script)
+    before = tables_of(db)
     with pytest.raises(ConfigError) as caught:
         History(db)
-    assert str(caught.value) == f"{db}: not a handlecheck history database (table scans already exists)"
-    with sqlite3.connect(db) as raw:
-        assert raw.execute("PRAGMA user_version").fetchone()[0] == 0, "the failed migration was rolled back"
-        assert raw.execute("SELECT name FROM sqlite_master WHERE name = 'results'").fetchall() == []
-    raw.close()
+    assert str(caught.value) == f"{db}: another program's SQLite database (tables: {tables}); {OWN_FILE}"
+    assert tables_of(db) == before, "none of handlecheck's tables were added to it"
+    with pytest.raises(ConfigError):
+        History(db, readonly=True)
 
 
-def test_a_path_that_cannot_be_opened_is_an_input_error(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("script", "problem"),
+    [
+        ("PRAGMA user_version = 1;", "no tables scans, results, findings"),
+        ("PRAGMA user_version = 1; CREATE TABLE x (a);", "no tables scans, results, findings"),
+        (
+            "PRAGMA user_version = 1; CREATE TABLE scans (id INTEGER PRIMARY KEY, brand TEXT, started_at TEXT,"
+            " finished_at TEXT, status TEXT); CREATE TABLE results (scan_id INTEGER, platform TEXT, handle TEXT,"
+            " url TEXT, http_status INTEGER, elapsed_ms INTEGER, evidence TEXT, checked_at TEXT);",
+            "no table findings; table results lacks columns verdict, reason",
+        ),
+    ],
+    ids=["version-1-no-tables", "version-1-other-tables", "wrong-results-table"],
+)
+def test_the_schema_is_checked_not_only_its_version_number(db: Path, script: str, problem: str) -> None:
+    raw_sql(db, script)
+    for readonly in (False, True):
+        with pytest.raises(ConfigError) as caught:
+            History(db, readonly=readonly)
+        assert str(caught.value) == f"{db}: not a handlecheck history database ({problem}); {OWN_FILE}"
+
+
+def test_extra_tables_and_columns_of_a_handlecheck_history_are_fine(db: Path) -> None:
+    with History(db) as history:
+        history.start_scan("Acme", resume_within=HOUR)
+    raw_sql(db, "CREATE TABLE notes (text TEXT); ALTER TABLE scans ADD COLUMN note TEXT;")
+    with History(db) as history:
+        assert len(history.scans("Acme")) == 1
+
+
+def test_a_path_that_cannot_be_opened_is_a_one_line_error(tmp_path: Path) -> None:
     (tmp_path / "file").write_text("x", encoding="utf-8")
-    with pytest.raises(InputError, match=rf"^cannot open history database {tmp_path / 'file' / 'h.sqlite'}: "):
+    with pytest.raises(StorageError) as stored:
         History(tmp_path / "file" / "h.sqlite")
+    assert (
+        str(stored.value) == f"cannot write the history {tmp_path / 'file' / 'h.sqlite'}: File exists (check the path)"
+    )
     with pytest.raises(InputError) as caught:
         History(tmp_path)
     assert str(caught.value) == f"cannot open history database {tmp_path}: unable to open database file"
+
+
+# --- reading only ----------------------------------------------------------------------
+
+
+def test_a_readonly_history_reads_without_changing_the_file(db: Path) -> None:
+    with History(db) as history:
+        scan_id = history.start_scan("Acme", resume_within=HOUR)
+        history.record(scan_id, result("alpha"))
+    before = db.read_bytes()
+    with History(db, readonly=True) as reader:
+        assert [s.id for s in reader.scans("Acme")] == [scan_id]
+        with pytest.raises(StorageError) as caught:
+            reader.record(scan_id, result("beta"))
+    assert str(caught.value) == (
+        f"cannot write the history {db}: the database is read-only (give a writable --db, or --no-db)"
+    )
+    assert db.read_bytes() == before
+
+
+def test_a_missing_history_reads_as_empty_and_is_not_created(tmp_path: Path) -> None:
+    path = tmp_path / "none" / "h.sqlite"
+    with History(path, readonly=True) as history:
+        assert history.scans("Acme") == []
+    assert not path.parent.exists()
+
+
+# --- the commands ------------------------------------------------------------------------
+
+FOREIGN = "PRAGMA user_version = 1; CREATE TABLE x (a);"
+
+
+@pytest.mark.parametrize(
+    "command",
+    [["history", "Acme"], ["diff", "Acme"], ["scan", "Acme", "--no-progress", "--format", "json"]],
+    ids=["history", "diff", "scan"],
+)
+def test_another_programs_file_is_one_line_and_exit_2(
+    db: Path, command: list[str], platform_file: PlatformFile, capsys: pytest.CaptureFixture[str]
+) -> None:
+    raw_sql(db, FOREIGN)
+    if command[0] == "scan":  # never asked: the history is refused before anything is
+        command += ["--platforms", str(platform_file(profile_entry("alpha", "http://127.0.0.1:9"))), "-o", "-"]
+    assert main([*command, "--db", str(db)]) == 2
+    err = capsys.readouterr().err
+    assert err == (
+        f"handlecheck: error: {db}: not a handlecheck history database (no tables scans, results, findings); "
+        f"{OWN_FILE}\n"
+    )
+    assert tables_of(db) == ["x"]
+
+
+def two_scans(db: Path) -> tuple[int, int]:
+    """Acme scanned twice: alpha was free the first time and taken the second."""
+    with History(db) as history:
+        first = history.start_scan("Acme", resume_within=HOUR)
+        history.record(first, result("alpha", verdict=Verdict.AVAILABLE))
+        history.finish_scan(first)
+        second = history.start_scan("Acme", resume_within=timedelta(0))
+        history.record(second, result("alpha", verdict=Verdict.TAKEN))
+        history.finish_scan(second)
+    return first, second
+
+
+def test_diff_since_the_latest_scans_own_id_compares_with_the_scan_before(
+    db: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    first, second = two_scans(db)
+    assert main(["diff", "Acme", "--db", str(db), "--since", str(second), "--format", "json"]) == 0
+    document = json.loads(capsys.readouterr().out)
+    assert (document["from_scan"], document["to_scan"]) == (first, second), "never a scan against itself"
+    assert [c["kind"] for c in document["changes"]] == ["name-taken"]
+    assert main(["diff", "Acme", "--db", str(db), "--since", str(first), "--format", "json"]) == 0
+    assert json.loads(capsys.readouterr().out)["from_scan"] == first
+
+
+def test_diff_of_a_brand_scanned_once_has_nothing_to_compare_even_by_its_id(
+    db: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with History(db) as history:
+        only = history.start_scan("Acme", resume_within=HOUR)
+    assert main(["diff", "Acme", "--db", str(db), "--since", str(only)]) == 2
+    assert capsys.readouterr().err == "handlecheck: error: only one scan of Acme: nothing to compare with yet\n"
+
+
+def test_history_and_diff_do_not_create_a_missing_history(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "nowhere" / "h.sqlite"
+    assert main(["history", "Acme", "--db", str(path)]) == 0
+    assert capsys.readouterr().out == "no scans of Acme in the history\n"
+    assert main(["diff", "Acme", "--db", str(path)]) == 2
+    assert capsys.readouterr().err == "handlecheck: error: no scans of Acme in the history\n"
+    assert not path.parent.exists()

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from ..config import starter
 from ..errors import InputError
+from ..files import write_atomic
 from ..policy import compare
 from ..report.history import render_diff, render_history
 from ..store.baseline import earlier_scan, from_history
@@ -19,23 +20,20 @@ def cmd_init(args: argparse.Namespace) -> int:
     path = Path(args.output)
     if path.exists() and not args.force:
         raise InputError(f"{path} exists already (--force overwrites it)")
-    try:
-        path.write_text(starter(args.brand), encoding="utf-8")
-    except OSError as exc:
-        raise InputError(f"cannot write {path}: {exc.strerror or exc}") from None
+    write_atomic(path, starter(args.brand), "config")
     print(f"wrote {path}: edit it, then run: handlecheck scan")
     return EXIT_OK
 
 
 def cmd_history(args: argparse.Namespace) -> int:
-    with History(args.db or default_path()) as history:
+    with History(args.db or default_path(), readonly=True) as history:
         scans = history.scans(args.brand)
     sys.stdout.write(render_history(args.brand, scans, args.format))
     return EXIT_OK
 
 
 def cmd_diff(args: argparse.Namespace) -> int:
-    with History(args.db or default_path()) as history:
+    with History(args.db or default_path(), readonly=True) as history:
         scans = history.scans(args.brand)
         if not scans:
             raise InputError(f"no scans of {args.brand} in the history")

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from ..errors import ConfigError, InputError
+from ..files import write_atomic
 from ..policy import Snapshot
 from .history import History, ScanRecord
 
@@ -37,24 +38,22 @@ def read_baseline(path: str | Path) -> Snapshot | None:
 
 
 def write_baseline(path: str | Path, snapshot: Snapshot) -> None:
-    try:
-        Path(path).write_text(json.dumps(snapshot.to_dict(), indent=2) + "\n", encoding="utf-8")
-    except OSError as exc:
-        raise InputError(f"cannot write baseline {path}: {exc.strerror or exc}") from None
+    write_atomic(path, json.dumps(snapshot.to_dict(), indent=2) + "\n", "baseline")
 
 
 def earlier_scan(scans: Sequence[ScanRecord], latest: ScanRecord, since: str | None) -> ScanRecord:
-    """The scan `diff` compares `latest` with: the one before it, a scan id, or the last before a date."""
+    """The scan `diff` compares `latest` with: the one before it, a scan id, or the last before a date.
+    `latest`'s own id means the one before it too: a scan is never compared with itself."""
     earlier = [s for s in scans if s.id != latest.id]
-    if since is None:
-        if not earlier:
-            raise InputError(f"only one scan of {latest.brand}: nothing to compare with yet")
-        return earlier[0]
-    if since.isdigit():
-        chosen = next((s for s in scans if s.id == int(since)), None)
+    if since is not None and since.isdigit() and int(since) != latest.id:
+        chosen = next((s for s in earlier if s.id == int(since)), None)
         if chosen is None:
             raise InputError(f"no scan {since} of {latest.brand} (see: handlecheck history {latest.brand})")
         return chosen
+    if since is None or since.isdigit():  # no choice, or the latest scan's own id
+        if not earlier:
+            raise InputError(f"only one scan of {latest.brand}: nothing to compare with yet")
+        return earlier[0]
     try:
         when = datetime.fromisoformat(since)
     except ValueError:

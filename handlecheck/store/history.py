@@ -2,8 +2,14 @@
 
 WAL mode and one commit per result: a run killed outright loses at most the checks in flight,
 and the file is never left corrupt. A busy timeout lets two processes share one database.
-An interrupted scan is resumed under the same id; conclusive answers younger than `max_age`
-are recalled instead of asked again.
+A brand's scan that began within `max_age` is continued under the same id (resumed when a stop
+left it unfinished), and conclusive answers younger than `max_age` are recalled instead of
+asked again. Times are stored in UTC and compared as times (julianday, to the millisecond;
+"within" a window is strictly younger, so a window of 0 holds nothing), never as text.
+
+A file that cannot be stored to (a full disk, a read-only file, folder or file system) is a
+one-line `StorageError`; a file that is not a handlecheck history is a one-line `ConfigError`.
+Reading commands open the file read-only, so a history on a read-only mount can still be read.
 """
 
 from __future__ import annotations
@@ -19,47 +25,13 @@ from pathlib import Path
 from typing import Any
 
 from ..domain import Finding
-from ..errors import ConfigError, InputError
+from ..errors import ConfigError, InputError, StorageError
+from ..files import storage_error
 from ..models import Reason, Result, Verdict
+from ..text import printable
+from .schema import OWN_FILE, prepare
 
-SCHEMA_VERSION = 1
-MIGRATIONS = {
-    1: """
-    CREATE TABLE scans (
-        id INTEGER PRIMARY KEY,
-        brand TEXT NOT NULL,
-        started_at TEXT NOT NULL,
-        finished_at TEXT,
-        status TEXT NOT NULL DEFAULT 'running'
-    );
-    CREATE INDEX scans_by_brand ON scans (brand, started_at);
-    CREATE TABLE results (
-        scan_id INTEGER NOT NULL REFERENCES scans (id),
-        platform TEXT NOT NULL,
-        handle TEXT NOT NULL,
-        verdict TEXT NOT NULL,
-        reason TEXT,
-        url TEXT,
-        http_status INTEGER,
-        elapsed_ms INTEGER,
-        evidence TEXT,
-        checked_at TEXT NOT NULL,
-        PRIMARY KEY (scan_id, platform, handle)
-    );
-    CREATE INDEX results_fresh ON results (platform, handle, checked_at);
-    CREATE TABLE findings (
-        scan_id INTEGER NOT NULL REFERENCES scans (id),
-        platform TEXT NOT NULL,
-        handle TEXT NOT NULL,
-        classification TEXT NOT NULL,
-        risk INTEGER NOT NULL,
-        url TEXT,
-        reasons TEXT NOT NULL,
-        seen_at TEXT NOT NULL,
-        PRIMARY KEY (scan_id, platform, handle)
-    );
-    """,
-}
+ELSEWHERE = "give another --db, or --no-db"
 
 
 def default_path() -> Path:
@@ -92,24 +64,65 @@ def _time(text: str | None) -> datetime | None:
     return datetime.fromisoformat(text) if text else None
 
 
-class History:
-    """One SQLite file of scans. Use as a context manager; not shared across threads."""
+def _stamp(moment: datetime) -> str:
+    """A time as stored: ISO 8601 in UTC (a naive time is taken to be in UTC already)."""
+    return (moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)).isoformat()
 
-    def __init__(self, path: str | Path) -> None:
+
+class History:
+    """One SQLite file of scans. Use as a context manager; not shared across threads.
+
+    `readonly` is for the commands that only read (`history`, `diff`): the file is neither
+    created nor changed, and a missing file reads as an empty history."""
+
+    def __init__(self, path: str | Path, *, readonly: bool = False) -> None:
         self.path = Path(path)
+        verb = "read" if readonly else "write"
+        if not readonly:
+            try:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise storage_error("the history", self.path, exc) from None
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self.db = sqlite3.connect(self.path, timeout=60, isolation_level=None)
-        except (OSError, sqlite3.Error) as exc:
-            raise InputError(f"cannot open history database {path}: {exc}") from None
+            self.db = self._open_readonly() if readonly else self._connect(str(self.path))
+        except sqlite3.Error as exc:
+            failure = self._storage_error(exc, verb)
+            raise failure or InputError(f"cannot open history database {path}: {exc}") from None
         try:
-            self.db.execute("PRAGMA journal_mode=WAL")
-            self.db.execute("PRAGMA synchronous=NORMAL")
-            self.db.execute("PRAGMA busy_timeout=60000")
-            self._migrate()
+            if not readonly:
+                self.db.execute("PRAGMA journal_mode=WAL")
+                self.db.execute("PRAGMA synchronous=NORMAL")
+            prepare(self.db, str(path), migrate=not readonly)
         except sqlite3.DatabaseError as exc:
             self.db.close()
-            raise ConfigError(f"not a handlecheck history database ({exc})", source=str(path)) from None
+            failure = self._storage_error(exc, verb)
+            reason = f"not a handlecheck history database ({printable(str(exc), 200)}); {OWN_FILE}"
+            raise failure or ConfigError(reason, source=str(path)) from None
+        except BaseException:
+            self.db.close()
+            raise
+
+    @staticmethod
+    def _connect(target: str, *, uri: bool = False) -> sqlite3.Connection:
+        return sqlite3.connect(target, timeout=60, isolation_level=None, uri=uri)
+
+    def _open_readonly(self) -> sqlite3.Connection:
+        if not self.path.exists():  # no history yet: an empty one, and no file made for it
+            empty = self._connect(":memory:")
+            prepare(empty, ":memory:", migrate=True)
+            return empty
+        uri = self.path.resolve().as_uri() + "?mode=ro"
+        db = self._connect(uri, uri=True)
+        try:
+            db.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
+            return db
+        except sqlite3.OperationalError as exc:
+            db.close()
+            if _code(exc) not in (sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_READONLY):
+                raise
+        # A WAL database whose folder is read-only (a read-only mount) cannot make its
+        # shared-memory file; nothing can be writing to it there, so it is read as immutable.
+        return self._connect(uri + "&immutable=1", uri=True)
 
     def __enter__(self) -> History:
         return self
@@ -120,63 +133,38 @@ class History:
     def close(self) -> None:
         self.db.close()
 
-    def _migrate(self) -> None:
-        version = self.db.execute("PRAGMA user_version").fetchone()[0]
-        if version > SCHEMA_VERSION:
-            raise sqlite3.DatabaseError(f"schema version {version} is newer than this handlecheck")
-        for target in range(version + 1, SCHEMA_VERSION + 1):
-            self.db.execute("BEGIN IMMEDIATE")
-            try:
-                if self.db.execute("PRAGMA user_version").fetchone()[0] < target:  # another process may have won
-                    for statement in MIGRATIONS[target].split(";"):
-                        if statement.strip():
-                            self.db.execute(statement)
-                    self.db.execute(f"PRAGMA user_version = {target}")
-                self.db.execute("COMMIT")
-            except BaseException:
-                self.db.execute("ROLLBACK")
-                raise
+    def _storage_error(self, exc: sqlite3.Error, verb: str) -> StorageError | None:
+        """The one-line StorageError for a sqlite error that means the file cannot be stored to
+        or reached (a full disk, a read-only file or folder or file system, an I/O error, a lock
+        held too long); None for any other error."""
+        code = _code(exc)
+        readonly = _read_only(self.path)
+        if code == sqlite3.SQLITE_FULL:
+            why = f"the disk is full (free some space, or {ELSEWHERE})"
+        elif code in (sqlite3.SQLITE_READONLY, sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_IOERR) and readonly:
+            why = f"{readonly} (give a writable --db, or --no-db)"
+        elif code == sqlite3.SQLITE_READONLY:
+            why = "the database is read-only (give a writable --db, or --no-db)"
+        elif code == sqlite3.SQLITE_IOERR:
+            why = f"disk I/O error (check the disk, or {ELSEWHERE})"
+        elif code in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
+            why = "another program has kept it locked for a minute (try again once it is done, or give another --db)"
+        else:
+            return None
+        return StorageError(f"cannot {verb} the history {self.path}: {why}")
 
-    # --- writing ---------------------------------------------------------------------------
-
-    def start_scan(self, brand: str, *, resume_within: timedelta) -> int:
-        """A new scan id, or the id of this brand's unfinished scan when it is recent enough."""
-        since = (datetime.now(UTC) - resume_within).isoformat()
-        row = self.db.execute(
-            "SELECT id FROM scans WHERE brand = ? AND status = 'running' AND started_at >= ? "
-            "ORDER BY started_at DESC LIMIT 1",
-            (brand, since),
-        ).fetchone()
-        if row is not None:
-            return int(row[0])
-        cursor = self.db.execute(
-            "INSERT INTO scans (brand, started_at) VALUES (?, ?)", (brand, datetime.now(UTC).isoformat())
-        )
-        return int(cursor.lastrowid or 0)
-
-    def record(self, scan_id: int, result: Result) -> None:
-        """Store one result now (its own transaction), once per (scan, platform, handle)."""
-        self.db.execute(
-            "INSERT OR REPLACE INTO results VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (scan_id, result.platform, result.handle, result.verdict.value,
-             result.reason.value if result.reason else None, result.url, result.http_status, result.elapsed_ms,
-             result.evidence, result.checked_at.isoformat()),
-        )  # fmt: skip
-
-    def record_findings(self, scan_id: int, findings: Sequence[Finding]) -> None:
-        with self._transaction():
-            for f in findings:
-                self.db.execute(
-                    "INSERT OR REPLACE INTO findings VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                    (scan_id, f.platform, f.handle, f.classification.value, f.risk, f.url, json.dumps(f.reasons),
-                     f.seen_at.isoformat()),
-                )  # fmt: skip
-
-    def finish_scan(self, scan_id: int, status: str = "done") -> None:
-        self.db.execute(
-            "UPDATE scans SET finished_at = ?, status = ? WHERE id = ?",
-            (datetime.now(UTC).isoformat(), status, scan_id),
-        )
+    @contextmanager
+    def _storing(self, verb: str) -> Iterator[None]:
+        """Any sqlite failure in the block as a one-line StorageError (a closed history, a
+        programming error, stays what it is)."""
+        try:
+            yield
+        except sqlite3.ProgrammingError:
+            raise
+        except sqlite3.DatabaseError as exc:
+            failure = self._storage_error(exc, verb)
+            detail = f"cannot {verb} the history {self.path}: {printable(str(exc), 200)} ({ELSEWHERE})"
+            raise failure or StorageError(detail) from None
 
     @contextmanager
     def _transaction(self) -> Iterator[None]:
@@ -184,51 +172,121 @@ class History:
         try:
             yield
         except BaseException:
-            self.db.execute("ROLLBACK")
+            if self.db.in_transaction:  # sqlite may have rolled back itself (a full disk)
+                self.db.execute("ROLLBACK")
             raise
         self.db.execute("COMMIT")
+
+    # --- writing ---------------------------------------------------------------------------
+
+    def start_scan(self, brand: str, *, resume_within: timedelta) -> int:
+        """The scan to record `brand` into: its latest scan when that began within
+        `resume_within`, else a new one. An unfinished scan is resumed; a finished one is
+        continued (its answers are still fresh, so they are recalled, not asked again), so a
+        rerun of a stopped run adds no second scan of a brand the first one had finished, and
+        `diff` never compares a brand with a copy of itself."""
+        now = datetime.now(UTC)
+        with self._storing("write"), self._transaction():  # one process at a time: no twin scans
+            row = self.db.execute(
+                "SELECT id FROM scans WHERE brand = ? AND julianday(started_at) > julianday(?) "
+                "ORDER BY julianday(started_at) DESC, id DESC LIMIT 1",
+                (brand, _stamp(now - resume_within)),
+            ).fetchone()
+            if row is not None:
+                return int(row[0])
+            cursor = self.db.execute("INSERT INTO scans (brand, started_at) VALUES (?, ?)", (brand, _stamp(now)))
+            return int(cursor.lastrowid or 0)
+
+    def record(self, scan_id: int, result: Result) -> None:
+        """Store one result now (its own transaction), once per (scan, platform, handle)."""
+        with self._storing("write"):
+            self.db.execute(
+                "INSERT OR REPLACE INTO results VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (scan_id, result.platform, result.handle, result.verdict.value,
+                 result.reason.value if result.reason else None, result.url, result.http_status, result.elapsed_ms,
+                 result.evidence, _stamp(result.checked_at)),
+            )  # fmt: skip
+
+    def record_findings(self, scan_id: int, findings: Sequence[Finding]) -> None:
+        with self._storing("write"), self._transaction():
+            for f in findings:
+                self.db.execute(
+                    "INSERT OR REPLACE INTO findings VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    (scan_id, f.platform, f.handle, f.classification.value, f.risk, f.url, json.dumps(f.reasons),
+                     _stamp(f.seen_at)),
+                )  # fmt: skip
+
+    def finish_scan(self, scan_id: int, status: str = "done") -> None:
+        with self._storing("write"):
+            self.db.execute(
+                "UPDATE scans SET finished_at = ?, status = ? WHERE id = ?",
+                (_stamp(datetime.now(UTC)), status, scan_id),
+            )
 
     # --- reading ---------------------------------------------------------------------------
 
     def fresh(self, platform: str, handle: str, max_age: timedelta) -> Result | None:
         """The newest conclusive answer about (platform, handle) younger than max_age."""
-        since = (datetime.now(UTC) - max_age).isoformat()
-        row = self.db.execute(
-            "SELECT handle, platform, verdict, reason, url, http_status, elapsed_ms, evidence, checked_at "
-            "FROM results WHERE platform = ? AND handle = ? AND checked_at >= ? AND verdict != 'unknown' "
-            "ORDER BY checked_at DESC LIMIT 1",
-            (platform, handle, since),
-        ).fetchone()
+        with self._storing("read"):
+            row = self.db.execute(
+                "SELECT handle, platform, verdict, reason, url, http_status, elapsed_ms, evidence, checked_at "
+                "FROM results WHERE platform = ? AND handle = ? AND verdict != 'unknown' "
+                "AND julianday(checked_at) > julianday(?) ORDER BY julianday(checked_at) DESC, rowid DESC LIMIT 1",
+                (platform, handle, _stamp(datetime.now(UTC) - max_age)),
+            ).fetchone()
         return _result(row) if row else None
 
     def scans(self, brand: str) -> list[ScanRecord]:
-        rows = self.db.execute(
-            "SELECT s.id, s.brand, s.started_at, s.finished_at, s.status, "
-            "(SELECT COUNT(*) FROM results r WHERE r.scan_id = s.id), "
-            "(SELECT COUNT(*) FROM findings f WHERE f.scan_id = s.id) "
-            "FROM scans s WHERE s.brand = ? ORDER BY s.started_at DESC, s.id DESC",
-            (brand,),
-        ).fetchall()
+        """The brand's scans, newest first."""
+        with self._storing("read"):
+            rows = self.db.execute(
+                "SELECT s.id, s.brand, s.started_at, s.finished_at, s.status, "
+                "(SELECT COUNT(*) FROM results r WHERE r.scan_id = s.id), "
+                "(SELECT COUNT(*) FROM findings f WHERE f.scan_id = s.id) "
+                "FROM scans s WHERE s.brand = ? ORDER BY julianday(s.started_at) DESC, s.id DESC",
+                (brand,),
+            ).fetchall()
         return [ScanRecord(r[0], r[1], datetime.fromisoformat(r[2]), _time(r[3]), r[4], r[5], r[6]) for r in rows]
 
     def results(self, scan_id: int) -> list[Result]:
-        rows = self.db.execute(
-            "SELECT handle, platform, verdict, reason, url, http_status, elapsed_ms, evidence, checked_at "
-            "FROM results WHERE scan_id = ? ORDER BY platform, handle",
-            (scan_id,),
-        ).fetchall()
+        with self._storing("read"):
+            rows = self.db.execute(
+                "SELECT handle, platform, verdict, reason, url, http_status, elapsed_ms, evidence, checked_at "
+                "FROM results WHERE scan_id = ? ORDER BY platform, handle",
+                (scan_id,),
+            ).fetchall()
         return [_result(row) for row in rows]
 
     def findings(self, scan_id: int) -> list[StoredFinding]:
-        rows = self.db.execute(
-            "SELECT platform, handle, classification, risk, url FROM findings WHERE scan_id = ? "
-            "ORDER BY risk DESC, platform, handle",
-            (scan_id,),
-        ).fetchall()
+        with self._storing("read"):
+            rows = self.db.execute(
+                "SELECT platform, handle, classification, risk, url FROM findings WHERE scan_id = ? "
+                "ORDER BY risk DESC, platform, handle",
+                (scan_id,),
+            ).fetchall()
         return [StoredFinding(*row) for row in rows]
 
     def count_results(self, scan_id: int) -> int:
-        return int(self.db.execute("SELECT COUNT(*) FROM results WHERE scan_id = ?", (scan_id,)).fetchone()[0])
+        with self._storing("read"):
+            return int(self.db.execute("SELECT COUNT(*) FROM results WHERE scan_id = ?", (scan_id,)).fetchone()[0])
+
+
+def _code(exc: sqlite3.Error) -> int:
+    """sqlite's primary result code for an error it raised (0 for one Python raised)."""
+    return (getattr(exc, "sqlite_errorcode", None) or 0) & 0xFF
+
+
+def _read_only(path: Path) -> str | None:
+    """Why `path` cannot be written, when it cannot: a read-only file system, or no permission."""
+    folder = path.parent
+    try:
+        if os.statvfs(folder).f_flag & os.ST_RDONLY:
+            return "the file system is read-only"
+    except OSError:
+        return None
+    if not os.access(folder, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
+        return "no permission to write the file or its folder"
+    return None
 
 
 def _result(row: Sequence[Any]) -> Result:
