@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import errno
 import os
+import stat
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
@@ -46,13 +47,17 @@ def _mode_for(target: Path) -> int:
 def atomic_output(path: str | Path, what: str = "file") -> Iterator[IO[str]]:
     """A text stream whose content replaces `path` when the block ends normally (including a
     block that caught an interrupt and wrote what it had); on an exception the target is left
-    as it was."""
-    target = Path(path)
-    folder = target.parent
+    as it was. A symbolic link is followed (the file it names is replaced, the link kept); a
+    device or a pipe (/dev/stdout, a FIFO) is written in place, having nothing to rename over."""
+    if _is_special(Path(path)):
+        with _in_place(Path(path), what) as stream:
+            yield stream
+        return
+    target = Path(os.path.realpath(path))
     try:
-        descriptor, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=folder)
+        descriptor, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
     except OSError as exc:
-        raise storage_error(what, target, exc) from None
+        raise storage_error(what, path, exc) from None
     try:
         with os.fdopen(descriptor, "w", encoding="utf-8", newline="") as stream:
             yield stream
@@ -62,10 +67,26 @@ def atomic_output(path: str | Path, what: str = "file") -> Iterator[IO[str]]:
         os.replace(temporary, target)
     except OSError as exc:
         _remove(temporary)
-        raise storage_error(what, target, exc) from None
+        raise storage_error(what, path, exc) from None
     except BaseException:
         _remove(temporary)
         raise
+
+
+@contextmanager
+def _in_place(target: Path, what: str) -> Iterator[IO[str]]:
+    try:
+        with open(target, "w", encoding="utf-8", newline="") as stream:
+            yield stream
+    except OSError as exc:
+        raise storage_error(what, target, exc) from None
+
+
+def _is_special(target: Path) -> bool:
+    try:
+        return not stat.S_ISREG(target.stat().st_mode)
+    except OSError:
+        return False  # not there yet: a new regular file
 
 
 def write_atomic(path: str | Path, text: str, what: str = "file") -> None:

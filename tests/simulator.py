@@ -242,6 +242,18 @@ def slow(seconds: float) -> Handler:
     return handle
 
 
+def gated(taken: Collection[str], gate: asyncio.Event) -> Handler:
+    """Profile pages (as `profiles`) that answer only once the test opens `gate`: a platform
+    that hangs for as long as a test needs, then tells the truth."""
+    truth = profiles(taken)
+
+    async def handle(request: web.Request) -> web.StreamResponse:
+        await gate.wait()
+        return await truth(request)
+
+    return handle
+
+
 def huge_body(megabytes: int) -> Handler:
     """200 with a body of `megabytes` MiB, streamed."""
 

@@ -165,8 +165,8 @@ async def test_ctrl_c_keeps_what_was_gathered_and_exits_130(sim: Simulator, plat
         "--format", "jsonl", "-o", str(out), "--timeout", "60", "--no-progress",
         stderr=asyncio.subprocess.PIPE,
     )  # fmt: skip
-    for _ in range(200):
-        if out.exists() and out.read_text().count("\n") == 1:
+    for _ in range(200):  # the results stream into a temporary file, renamed over `out` at the end
+        if any(part.read_text().count("\n") == 1 for part in tmp_path.glob(".partial.jsonl.*.part")):
             break
         await asyncio.sleep(0.05)
     process.send_signal(signal.SIGINT)

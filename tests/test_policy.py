@@ -19,7 +19,7 @@ from handlecheck.domain import (
     Tier,
     TodoItem,
 )
-from handlecheck.errors import ConfigError, InputError
+from handlecheck.errors import ConfigError, InputError, StorageError
 from handlecheck.models import Platform, Priority, Reason, Result, Verdict
 from handlecheck.policy import Change, ChangeKind, FailOn, Snapshot, compare, parse_policies, violations
 from handlecheck.store.baseline import earlier_scan, from_history, read_baseline, write_baseline
@@ -146,10 +146,10 @@ def test_unreadable_baseline_is_a_config_error(tmp_path: Path) -> None:
         read_baseline(path)
 
 
-def test_unwritable_baseline_is_an_input_error(tmp_path: Path) -> None:
-    with pytest.raises(InputError) as caught:
+def test_unwritable_baseline_is_a_storage_error(tmp_path: Path) -> None:
+    with pytest.raises(StorageError) as caught:
         write_baseline(tmp_path, Snapshot("Acme"))
-    assert str(caught.value) == f"cannot write baseline {tmp_path}: Is a directory"
+    assert str(caught.value) == f"cannot write baseline {tmp_path}: Is a directory (check the path)"
 
 
 def test_snapshot_from_history(tmp_path: Path) -> None:

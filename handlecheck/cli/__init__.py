@@ -2,7 +2,8 @@
 parses its flags, calls the library, renders with `report/` and picks the exit code.
 
 Exit codes: 0 done, 1 a --fail-on policy matched (selfcheck: a broken rule), 2 usage or input
-error, 3 nothing could be reached or the scan is incomplete, 130 interrupted.
+error, 3 nothing could be reached or the scan is incomplete, 130 interrupted (Ctrl-C), 143 and
+129 stopped by SIGTERM and SIGHUP (each as Ctrl-C: the partial report is written).
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ from collections.abc import Callable, Sequence
 
 from .. import aio
 from ..errors import HandlecheckError
-from .common import EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
+from ..text import printable
+from .common import EXIT_OK, EXIT_USAGE, stop_exit, stopped
 from .parser import build_parser
 
 __all__ = ["build_parser", "console", "main"]
@@ -32,17 +34,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return run(args)
     except HandlecheckError as exc:
-        print(f"handlecheck: error: {exc}", file=sys.stderr)
+        print(f"handlecheck: error: {printable(str(exc))}", file=sys.stderr)  # it may quote a file's text
         return EXIT_USAGE
-    except KeyboardInterrupt:
-        print("handlecheck: interrupted", file=sys.stderr)
-        return EXIT_INTERRUPTED
+    except KeyboardInterrupt as stop:
+        print(f"handlecheck: {stopped(stop)}", file=sys.stderr)
+        return stop_exit(stop)
     except BrokenPipeError:
         sys.stderr.close()
         return EXIT_OK
 
 
 def console() -> int:
-    """The `handlecheck` program: `main` in a process of its own, tuned for it."""
+    """The `handlecheck` program: `main` in a process of its own, tuned for it, and stopped
+    by SIGTERM and SIGHUP as by Ctrl-C (a signal while reports are written leaves no half)."""
     aio.tune_garbage_collector()
+    aio.stop_on_signals()
     return main()

@@ -18,7 +18,6 @@ from ..report.results import csv_header, csv_line, jsonl_line, render_json, rend
 from ..rules.handles import normalise
 from ..summary import summarise
 from .common import (
-    EXIT_INTERRUPTED,
     EXIT_OK,
     EXIT_UNREACHABLE,
     STREAMING_FORMATS,
@@ -26,6 +25,8 @@ from .common import (
     http_options,
     open_output,
     say_unreachable,
+    stop_exit,
+    stopped,
     use_color,
 )
 
@@ -35,10 +36,10 @@ def cmd_check(args: argparse.Namespace) -> int:
     platforms = chosen_platforms(args)
     options = http_options(args)
     results: list[Result] = []
-    interrupted = False
+    stop: KeyboardInterrupt | None = None
     started = time.monotonic()
     with ExitStack() as stack:
-        out = open_output(stack, args.output)
+        out = open_output(stack, args.output, "results")  # streamed to a temporary file, renamed at the end
         streaming = args.format in STREAMING_FORMATS
         if args.format == "csv":
             out.write(csv_header())
@@ -60,23 +61,24 @@ def cmd_check(args: argparse.Namespace) -> int:
 
         try:
             aio.run(_collect(args.handles, platforms, options, record))
-        except KeyboardInterrupt:
-            interrupted = True
+        except KeyboardInterrupt as exc:  # Ctrl-C, SIGTERM, SIGHUP: keep what was gathered
+            stop = exc
         progress.close()
         summary = summarise(results, time.monotonic() - started)
-        unreachable = summary.unreachable and not interrupted
+        unreachable = summary.unreachable and stop is None
         if not streaming and (args.output or not unreachable):
             if args.format == "json":
                 out.write(render_json(results, summary))
             else:
                 by_id = {p.id: p for p in platforms}
                 out.write(render_table(results, summary, by_id, color=use_color(args, out)))
-    if interrupted:
+    if stop is not None:
         total = len(handles) * len(platforms)
         print(
-            f"handlecheck: interrupted after {len(results)} of {total} checks; those results are kept", file=sys.stderr
+            f"handlecheck: {stopped(stop)} after {len(results)} of {total} checks; those results are kept",
+            file=sys.stderr,
         )
-        return EXIT_INTERRUPTED
+        return stop_exit(stop)
     if unreachable:
         say_unreachable(summary.unreachable_cause)
         return EXIT_UNREACHABLE

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
 from collections.abc import Callable
 from contextlib import ExitStack
@@ -11,8 +12,9 @@ from typing import IO, Any
 
 from tqdm import tqdm
 
+from ..aio import Stopped
 from ..config import Config, Selection
-from ..errors import InputError
+from ..files import atomic_output
 from ..models import Platform
 from ..net.http import HttpOptions
 from ..registry.select import choose_platforms
@@ -29,7 +31,7 @@ EXIT_USAGE = 2
 EXIT_UNREACHABLE = 3
 
 
-EXIT_INTERRUPTED = 130
+EXIT_INTERRUPTED = 128 + signal.SIGINT  # 130, Ctrl-C; SIGTERM and SIGHUP exit 128 + theirs: 143, 129
 
 
 FORMATS = ("table", "json", "jsonl", "csv")
@@ -76,16 +78,26 @@ def http_options(args: argparse.Namespace) -> HttpOptions:
         max_redirects=args.max_redirects,
         proxy=args.proxy,
         user_agent=args.user_agent,
+        allow_link_local=args.allow_link_local,
     )
 
 
-def open_output(stack: ExitStack, path: str | None) -> IO[str]:
+def open_output(stack: ExitStack, path: str | None, what: str = "report") -> IO[str]:
+    """Stdout, or a file that replaces `path` whole when `stack` closes (see `files`)."""
     if path is None:
         return sys.stdout
-    try:
-        return stack.enter_context(open(path, "w", encoding="utf-8", newline=""))
-    except OSError as exc:
-        raise InputError(f"cannot write {path}: {exc.strerror or exc}") from None
+    return stack.enter_context(atomic_output(path, what))
+
+
+def stop_exit(stop: KeyboardInterrupt) -> int:
+    """The exit code of a stopped run: 130 after Ctrl-C, 128 + the signal's number after
+    SIGTERM (143) or SIGHUP (129), as a shell reports a process its signal ended."""
+    return 128 + stop.signum if isinstance(stop, Stopped) else EXIT_INTERRUPTED
+
+
+def stopped(stop: KeyboardInterrupt) -> str:
+    """What stopped a run, for its stderr line: "interrupted" or "stopped by SIGTERM"."""
+    return f"stopped by {stop.name}" if isinstance(stop, Stopped) else "interrupted"
 
 
 def use_color(args: argparse.Namespace, out: IO[str]) -> bool:

@@ -9,7 +9,7 @@ from contextlib import ExitStack
 from tqdm import tqdm
 
 from .. import aio
-from ..candidates import Brand, generate, parse_techniques, read_affixes
+from ..candidates import brand_problem, generate, parse_techniques, read_affixes
 from ..domain import Depth, Owned, Technique
 from ..errors import InputError
 from ..models import Result
@@ -22,8 +22,9 @@ from .common import EXIT_OK, EXIT_UNREACHABLE, chosen_platforms, expect, http_op
 
 def cmd_lookalikes(args: argparse.Namespace) -> int:
     brand = args.brand.strip()
-    if not brand or not Brand.parse(brand).handle.isascii() or len(brand) > 100:
-        raise InputError(f"brand {args.brand[:60]!r} must have letters or digits (100 characters at most)")
+    problem = brand_problem(brand)
+    if problem is not None:
+        raise InputError(problem)
     techniques = parse_techniques(args.techniques)
     affixes = read_affixes(args.affixes)
     if args.check:
@@ -35,7 +36,7 @@ def cmd_lookalikes(args: argparse.Namespace) -> int:
         brand, techniques=techniques, affixes=affixes, keyboard=args.keyboard, platform=platform, limit=args.max
     )
     with ExitStack() as stack:
-        open_output(stack, args.output).write(render_candidates(brand, candidates, args.format))
+        open_output(stack, args.output, "lookalikes").write(render_candidates(brand, candidates, args.format))
     return EXIT_OK
 
 
@@ -58,7 +59,7 @@ def _hunt(
     progress.close()
     summary = summarise(report.results)
     with ExitStack() as stack:
-        open_output(stack, args.output).write(render_findings(report, depth, summary, args.format))
+        open_output(stack, args.output, "findings").write(render_findings(report, depth, summary, args.format))
     if summary.unreachable:
         say_unreachable(summary.unreachable_cause)
         return EXIT_UNREACHABLE

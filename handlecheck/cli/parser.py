@@ -143,6 +143,12 @@ def add_http(parser: argparse.ArgumentParser) -> None:
     )
     group.add_argument("--proxy", metavar="URL", help="send every request through this HTTP proxy")
     group.add_argument(
+        "--allow-link-local",
+        action="store_true",
+        help="let requests go to link-local and cloud metadata addresses (169.254.0.0/16, fe80::/10, "
+        "fd00:ec2::254), which are refused by default",
+    )
+    group.add_argument(
         "--user-agent",
         default=DEFAULT_USER_AGENT,
         metavar="UA",

@@ -17,7 +17,6 @@ from ..report.catalogue import health_counts, render_platform_list, render_selfc
 from ..report.yaml import dump_yaml
 from ..text import printable
 from .common import (
-    EXIT_INTERRUPTED,
     EXIT_OK,
     EXIT_POLICY,
     EXIT_UNREACHABLE,
@@ -25,6 +24,8 @@ from .common import (
     chosen_platforms,
     http_options,
     open_output,
+    stop_exit,
+    stopped,
 )
 
 
@@ -36,7 +37,7 @@ def cmd_platforms_list(args: argparse.Namespace) -> int:
 def cmd_platforms_validate(args: argparse.Namespace) -> int:
     checked = validate_file(args.file)
     for error in checked.errors:
-        print(f"handlecheck: error: {error}", file=sys.stderr)
+        print(f"handlecheck: error: {printable(str(error))}", file=sys.stderr)
     if checked.errors:
         count = len(checked.catalogue.platforms)
         print(f"{args.file}: {len(checked.errors)} errors, {count} platforms without errors", file=sys.stderr)
@@ -53,7 +54,7 @@ def cmd_platforms_import(args: argparse.Namespace) -> int:
     )
     document = {"version": 1, "platforms": list(conversion.entries)}
     with ExitStack() as stack:
-        out = open_output(stack, args.output)
+        out = open_output(stack, args.output, "platform file")
         out.write(header + dump_yaml(document))
     for skipped in catalogue.skipped:
         print(f"handlecheck: left out {printable(skipped.name, 60)}: {printable(skipped.reason, 200)}", file=sys.stderr)
@@ -80,20 +81,22 @@ def cmd_platforms_selfcheck(args: argparse.Namespace) -> int:
             reports.append(report)
             progress.update()
 
-    interrupted = False
+    stop: KeyboardInterrupt | None = None
     try:
         aio.run(run())
-    except KeyboardInterrupt:
-        interrupted = True
+    except KeyboardInterrupt as exc:  # Ctrl-C, SIGTERM, SIGHUP: report the platforms checked so far
+        stop = exc
     progress.close()
     counts = health_counts(reports)
     with ExitStack() as stack:
-        open_output(stack, args.output).write(render_selfcheck(reports, args.format))
+        open_output(stack, args.output, "selfcheck report").write(render_selfcheck(reports, args.format))
     if args.skip_file_out:
         written = write_skip_file(args.skip_file_out, reports)
         print(f"handlecheck: {written} broken platform ids written to {args.skip_file_out}", file=sys.stderr)
-    if interrupted:
-        return EXIT_INTERRUPTED
+    if stop is not None:
+        kept = f"{len(reports)} of {len(platforms)} platforms; those results are kept"
+        print(f"handlecheck: {stopped(stop)} after {kept}", file=sys.stderr)
+        return stop_exit(stop)
     if counts[Health.BROKEN.value]:
         return EXIT_POLICY
     if reports and counts[Health.UNREACHABLE.value] == len(reports):

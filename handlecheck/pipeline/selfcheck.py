@@ -17,7 +17,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from ..errors import InputError
+from ..files import write_atomic
 from ..models import Platform, Reason, Result, Verdict
 from ..net.checker import Checker
 from ..net.http import HttpOptions
@@ -143,8 +143,5 @@ def write_skip_file(path: str | Path, reports: Sequence[PlatformHealth]) -> int:
     stamp = datetime.now(UTC).isoformat(timespec="seconds")
     lines = [f"# handlecheck selfcheck {stamp}: platforms whose rules failed; later runs skip them"]
     lines += [f"{r.platform}\t{r.detail}" for r in sorted(broken, key=lambda r: r.platform)]
-    try:
-        Path(path).write_text("\n".join(lines) + "\n", encoding="utf-8")
-    except OSError as exc:
-        raise InputError(f"cannot write {path}: {exc.strerror or exc}") from None
+    write_atomic(path, "\n".join(lines) + "\n", "skip file")
     return len(broken)
