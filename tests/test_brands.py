@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import io
 import sys
+import tracemalloc
 from pathlib import Path
 
 import pytest
 
 from handlecheck import brands
 from handlecheck.brands import read_brands
+from handlecheck.cli import main
 from handlecheck.config import Config, Owners
 from handlecheck.domain import Depth, Owned
 from handlecheck.errors import ConfigError, InputError
@@ -32,7 +34,7 @@ def test_csv_with_every_column(tmp_path: Path) -> None:
         "Acme,acmehq; getacme,github:acme|x:@acme_hq,acme.example,Ann\n"
         "Globex,,,,\n",
     )
-    assert read_brands(path) == [
+    assert list(read_brands(path)) == [
         Config(
             brand="Acme",
             aliases=("acmehq", "getacme"),
@@ -47,7 +49,7 @@ def test_csv_with_every_column(tmp_path: Path) -> None:
 def test_csv_headers_are_forgiving_and_blank_rows_are_skipped(tmp_path: Path) -> None:
     path = tmp_path / "brands.csv"
     path.write_bytes("\ufeff Brand ,OWNER,notes\n  Acme  , Ann ,ignored\n,,\n\nGlobex,,,extra cell\n".encode())
-    assert read_brands(str(path)) == [Config(brand="Acme", owners=Owners(default="Ann")), Config(brand="Globex")]
+    assert list(read_brands(str(path))) == [Config(brand="Acme", owners=Owners(default="Ann")), Config(brand="Globex")]
 
 
 def test_a_brand_name_is_cut_at_100_characters(tmp_path: Path) -> None:
@@ -102,7 +104,7 @@ def test_a_file_that_cannot_be_read(tmp_path: Path) -> None:
 
 def test_any_other_extension_is_read_as_csv(tmp_path: Path) -> None:
     path = write(tmp_path, "brands.txt", "brand\nAcme\n")
-    assert read_brands(path) == [Config(brand="Acme")]
+    assert list(read_brands(path)) == [Config(brand="Acme")]
 
 
 # --- YAML ------------------------------------------------------------------------------
@@ -110,7 +112,7 @@ def test_any_other_extension_is_read_as_csv(tmp_path: Path) -> None:
 
 def test_yaml_list_of_names_and_entries(tmp_path: Path) -> None:
     path = write(tmp_path, "brands.yml", "- Acme\n- brand: Globex\n  aliases: [globexhq]\n  depth: deep\n")
-    assert read_brands(path) == [
+    assert list(read_brands(path)) == [
         Config(brand="Acme", source=path),
         Config(brand="Globex", aliases=("globexhq",), depth=Depth.DEEP, source=path),
     ]
@@ -118,7 +120,7 @@ def test_yaml_list_of_names_and_entries(tmp_path: Path) -> None:
 
 def test_yaml_under_a_brands_key(tmp_path: Path) -> None:
     path = write(tmp_path, "brands.yaml", "brands:\n  - Acme\n  - brand: Globex\n    owned: {github: globex}\n")
-    assert read_brands(path) == [
+    assert list(read_brands(path)) == [
         Config(brand="Acme", source=path),
         Config(brand="Globex", owned=(Owned("github", "globex"),), source=path),
     ]
@@ -154,4 +156,89 @@ def test_yaml_errors_name_the_file_and_entry(tmp_path: Path, text: str, message:
 
 def test_stdin_one_brand_a_line(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(sys, "stdin", io.StringIO("# clients\nAcme\n\n  Globex Corp  \n#Initech\n"))
-    assert read_brands("-") == [Config(brand="Acme"), Config(brand="Globex Corp")]
+    assert list(read_brands("-")) == [Config(brand="Acme"), Config(brand="Globex Corp")]
+
+
+def test_stdin_skips_indented_comments(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sys, "stdin", io.StringIO("  # clients\n\t# more clients\nAcme\n   #Initech\n"))
+    assert list(read_brands("-")) == [Config(brand="Acme")]
+
+
+# --- streaming ---------------------------------------------------------------------------
+
+
+def test_a_read_brand_list_holds_no_configs_and_can_be_passed_over_again(tmp_path: Path) -> None:
+    rows = "".join(f"Brand number {n},alias{n},Ann\n" for n in range(20_000))
+    path = write(tmp_path, "brands.csv", "brand,aliases,owner\n" + rows)
+    tracemalloc.start()
+    try:
+        brands = read_brands(path)
+        held, _ = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert held < 2_000_000, f"{held} bytes held for 20,000 brands: they are read again on each pass"
+    assert len(brands) == 20_000
+    first = next(iter(brands))
+    assert first == Config(brand="Brand number 0", aliases=("alias0",), owners=Owners(default="Ann"))
+    assert sum(1 for _ in brands) == 20_000 and next(iter(brands)) == first
+
+
+@pytest.mark.parametrize(("name", "text"), [("brands.yaml", "- A\n- B\n- C\n"), ("-", "A\nB\nC\n")])
+def test_too_many_brands_in_yaml_or_on_stdin(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str, text: str
+) -> None:
+    monkeypatch.setattr(brands, "MAX_BRANDS", 2)
+    monkeypatch.setattr(sys, "stdin", io.StringIO(text))
+    path = name if name == "-" else write(tmp_path, name, text)
+    with pytest.raises(InputError) as caught:
+        read_brands(path)
+    assert str(caught.value) == f"{'<stdin>' if name == '-' else path}: more than 2 brands"
+
+
+# --- brands whose handle form cannot be made ---------------------------------------------
+
+NOT_ASCII = (
+    "brand '東京' has no ASCII letters or digits: handles on most platforms are ASCII only; "
+    "give the brand in Latin letters (its romanised form, e.g. tokyo for 東京)"
+)
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "where"),
+    [
+        ("brands.csv", "brand\nAcme\n東京\n", ":3:"),
+        ("brands.yaml", "- Acme\n- 東京\n", ":2: brands[1]:"),
+        ("-", "Acme\n東京\n", ":2:"),
+    ],
+)
+def test_a_brand_row_without_ascii_letters_says_what_is_supported(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str, text: str, where: str
+) -> None:
+    monkeypatch.setattr(sys, "stdin", io.StringIO(text))
+    path = name if name == "-" else write(tmp_path, name, text)
+    with pytest.raises((InputError, ConfigError)) as caught:
+        read_brands(path)
+    assert str(caught.value) == f"{'<stdin>' if name == '-' else path}{where} {NOT_ASCII}"
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["lookalikes", "東京"],
+        ["scan", "東京", "--no-db", "--no-progress"],
+        ["scan", "--input", "BRANDS", "--out", "OUT"],
+    ],
+)
+def test_every_command_gives_the_same_reason_for_a_brand_without_ascii_letters(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], argv: list[str]
+) -> None:
+    listed = write(tmp_path, "brands.csv", "brand\n東京\n")
+    argv = [{"BRANDS": listed, "OUT": str(tmp_path / "out")}.get(arg, arg) for arg in argv]
+    assert main(argv) == 2
+    where = f"{listed}:2: " if "--input" in argv else ""
+    assert capsys.readouterr().err == f"handlecheck: error: {where}{NOT_ASCII}\n"
+
+
+def test_a_brand_of_punctuation_alone_is_refused_by_lookalikes_too(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["lookalikes", "!!!"]) == 2
+    assert capsys.readouterr().err == "handlecheck: error: brand '!!!' has no letters or digits\n"

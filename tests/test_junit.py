@@ -84,6 +84,25 @@ def test_scraped_text_cannot_break_the_xml_or_a_terminal() -> None:
     failure = root.find("testsuite/testcase/failure")
     assert failure is not None
     message = failure.get("message") or ""
-    assert message.startswith("report: acme_support (evil[2J<tag>& xxx") and message.endswith("x…")
+    assert message.startswith("report: acme_support (evil<tag>& xxx") and message.endswith("x…"), "escape dropped whole"
     assert len(message) == 500
     assert failure.text is not None and "\x1b" not in failure.text and "\u202e" not in failure.text
+
+
+def test_the_skipped_message_is_the_retry_reason_not_the_first_to_do() -> None:
+    todo = (
+        item(Action.WATCH, "alpha", "acmefans", "fan, risk 20"),
+        item(Action.RETRY, "alpha", reason="no answer (rate-limited): run the scan again later"),
+    )
+    skipped = parse(render_junit([report("Acme", todo, PLATFORMS[:1])])).find("testsuite/testcase/skipped")
+    assert skipped is not None
+    assert skipped.get("message") == "no answer: no answer (rate-limited): run the scan again later"
+
+
+def test_escape_codes_in_a_brand_or_handle_leave_no_letters_behind() -> None:
+    hostile = "\x1b]8;;http://evil\x07Acme\x1b]8;;\x07\x1b[31m\x07\u202e"
+    root = parse(render_junit([report(hostile, (item(Action.REPORT, "alpha", f"acme{hostile}", hostile),))]))
+    suite = root.find("testsuite")
+    failure = root.find("testsuite/testcase/failure")
+    assert suite is not None and suite.get("name") == "Acme"
+    assert failure is not None and failure.get("message") == "report: acmeAcme (Acme)"

@@ -30,7 +30,7 @@ def render_candidates(brand: str, candidates: Sequence[Candidate], fmt: str) -> 
         writer.writerow(CANDIDATE_FIELDS)
         writer.writerows([spreadsheet_cell(str(row[field])) for field in CANDIDATE_FIELDS] for row in rows)
         return out.getvalue()
-    table = [[i, c.handle, c.technique.value, c.to_dict()["tier"], c.distance, f"{c.similarity:.2f}"]
+    table = [[i, printable(c.handle), c.technique.value, c.to_dict()["tier"], c.distance, f"{c.similarity:.2f}"]
              for i, c in enumerate(candidates, 1)]  # fmt: skip
     headers = ["rank", "handle", "technique", "tier", "edits", "similarity"]
     return tabulate(table, headers=headers, tablefmt="simple") + f"\n\n{len(candidates)} candidates\n"
@@ -52,8 +52,9 @@ def render_findings(report: HuntReport, depth: Depth, summary: Summary, fmt: str
             cells = [f.platform, f.handle, f.classification.value, str(f.risk), f.url or "", name, "; ".join(f.reasons)]
             writer.writerow([spreadsheet_cell(c) for c in cells])
         return out.getvalue()
-    table = [[f.risk, f.classification.value, f.platform, f.handle, printable(f.url or "-", 60),
-              printable("; ".join(f.reasons[1:]) or f.reasons[0], 90)] for f in report.findings]  # fmt: skip
+    table = [[f.risk, f.classification.value, printable(f.platform), printable(f.handle),
+              printable(f.url or "-", 60), printable("; ".join(f.reasons[1:]) or f.reasons[0], 90)]
+             for f in report.findings]  # fmt: skip
     headers = ["risk", "class", "platform", "handle", "url", "why"]
     counts = Counter(f.classification.value for f in report.findings)
     found = ", ".join(f"{n} {c}" for c, n in counts.most_common()) or "no lookalike accounts"

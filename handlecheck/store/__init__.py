@@ -3,7 +3,10 @@ state a scan is compared with, a history scan or a baseline file (`baseline`).""
 
 from __future__ import annotations
 
-from .baseline import earlier_scan, from_history, read_baseline, write_baseline
-from .history import History, ScanRecord
+from .baseline import ScanPair, earlier_scan, from_history, read_baseline, scans_to_compare, write_baseline
+from .history import BrandRecord, History, ScanRecord
 
-__all__ = ["History", "ScanRecord", "earlier_scan", "from_history", "read_baseline", "write_baseline"]
+__all__ = [
+    "BrandRecord", "History", "ScanPair", "ScanRecord", "earlier_scan", "from_history", "read_baseline",
+    "scans_to_compare", "write_baseline",
+]  # fmt: skip
