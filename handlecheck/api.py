@@ -15,7 +15,6 @@ give the same report for the same inputs.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
-from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
@@ -36,7 +35,7 @@ from .policy import Change, FailOn, compare
 from .registry import load_platforms
 from .registry.select import choose_platforms
 from .rules.handles import normalise
-from .store.baseline import earlier_scan, from_history
+from .store.baseline import from_history, scans_to_compare
 from .store.history import History
 
 PlatformSource = Sequence[Platform] | str | Path | None
@@ -82,11 +81,11 @@ def brand_config(brand: str | None = None, config: Config | str | Path | None = 
         if not brand:
             raise InputError("scan needs a brand or a config")
         return Config(brand=brand)
-    return replace(config, brand=brand) if brand else config
+    return config.for_brand(brand) if brand else config
 
 
 def _scan_platforms(config: Config, platforms: PlatformSource) -> Sequence[Platform]:
-    return choose_platforms(config.selection).platforms if platforms is None else platforms_of(platforms)
+    return choose_platforms(config.selection, config.named).platforms if platforms is None else platforms_of(platforms)
 
 
 async def scan(
@@ -213,12 +212,9 @@ def selfcheck_sync(
     return aio.run(gather())
 
 
-def diff(history: History, brand: str, since: str | None = None) -> list[Change]:
-    """What changed between the brand's latest scan and an earlier one (the one before it, a
-    scan id, or the last scan before a date), as `handlecheck diff` shows."""
-    scans = history.scans(brand)
-    if not scans:
-        raise InputError(f"no scans of {brand} in the history")
-    latest = scans[0]
-    older = earlier_scan(scans, latest, since)
-    return compare(from_history(history, older.id, brand), from_history(history, latest.id, brand))
+def diff(history: History, brand: str, since: str | None = None, *, include_partial: bool = False) -> list[Change]:
+    """What changed between the brand's latest complete scan and an earlier one (the one before
+    it, a scan id, or the last scan before a date), as `handlecheck diff` shows; scans a stop
+    interrupted count only with `include_partial`."""
+    pair = scans_to_compare(history, brand, since, include_partial=include_partial)
+    return compare(from_history(history, pair.older.id, brand), from_history(history, pair.latest.id, brand))

@@ -1,7 +1,8 @@
 """The brand's config file (handlecheck.yaml): who the brand is, what it owns, who looks after what.
 
 Found from `--config`, else `$HANDLECHECK_CONFIG`, else the nearest handlecheck.yaml in the
-current folder or above it. Command-line flags win over the file.
+current folder or above it. Command-line flags win over the file. A file written for another
+brand than the command line's gives only its brand-independent settings (`BRAND_SPECIFIC`).
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -18,13 +19,19 @@ from typing import Any
 import jsonschema
 import yaml
 
+from .candidates import Brand
 from .domain import Depth, Owned
 from .errors import ConfigError, InputError
 from .models import Platform
+from .text import printable
 from .yamlio import YamlPath, line_of, load_yaml
 
 CONFIG_NAME = "handlecheck.yaml"
 ENV_VAR = "HANDLECHECK_CONFIG"
+
+BRAND_SPECIFIC = frozenset({"aliases", "owned", "email_domain", "email_local", "domains", "owners"})
+"""The Config fields that describe one brand: a config for another brand leaves them out. The
+rest (platform selection, depth, thresholds) is how a team scans, whichever brand it is."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +74,19 @@ class Selection:
 
 
 @dataclass(frozen=True, slots=True)
+class NamedId:
+    """A platform id a config names, and where: checked once the run's catalogue is loaded
+    (see `registry.select.choose_platforms`)."""
+
+    id: str
+    setting: str
+    """The Config field that holds it."""
+    source: str
+    line: int | None = None
+    path: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Config:
     brand: str
     aliases: tuple[str, ...] = ()
@@ -80,6 +100,21 @@ class Config:
     report_risk: int = 50
     max_unknown: float = 0.25
     source: str | None = None
+    named: tuple[NamedId, ...] = field(default=(), compare=False, repr=False)
+
+    def is_for(self, brand: str) -> bool:
+        """Whether `brand` is this config's brand, compared as scans compare brands: by their
+        handle form (so whatever the case, accents or spaces: "Acme" is "ACMÉ")."""
+        return Brand.parse(self.brand).handle == Brand.parse(brand).handle
+
+    def for_brand(self, brand: str) -> Config:
+        """This config for `brand`: whole when it is this config's brand, else without its
+        `BRAND_SPECIFIC` settings (another brand's accounts, aliases and e-mail are not its)."""
+        if self.is_for(brand):
+            return replace(self, brand=brand)
+        kept = {f.name: getattr(self, f.name) for f in fields(self) if f.name not in BRAND_SPECIFIC}
+        named = tuple(n for n in self.named if n.setting not in BRAND_SPECIFIC)
+        return Config(**{**kept, "brand": brand, "named": named})
 
     def email_alias(self, platform: Platform) -> str | None:
         """A distinct address per account, e.g. social+tiktok@brand.example."""
@@ -114,7 +149,7 @@ def load_config(path: str | Path) -> Config:
         raise ConfigError(f"cannot read config: {getattr(exc, 'strerror', None) or exc}", source=source) from None
     node, data = load_yaml(text, source)
     check_config(data, node, source)
-    return parse_config(data, source=source)
+    return parse_config(data, source=source, node=node)
 
 
 def check_config(data: Any, node: yaml.Node | None, source: str, at: YamlPath = ()) -> None:
@@ -122,12 +157,18 @@ def check_config(data: Any, node: yaml.Node | None, source: str, at: YamlPath = 
     error = jsonschema.exceptions.best_match(_validator().iter_errors(data))
     if error is not None:
         path = (*at, *error.absolute_path)
-        where = ".".join(p if isinstance(p, str) and p.isprintable() else repr(p) for p in path)
-        raise ConfigError(error.message[:200], source=source, line=line_of(node, path), path=where)
+        raise ConfigError(error.message[:200], source=source, line=line_of(node, path), path=_dotted(path))
 
 
-def parse_config(data: Mapping[str, Any], *, source: str | None = None) -> Config:
-    """A Config from data `check_config` passed."""
+def _dotted(path: YamlPath) -> str:
+    return ".".join(p if isinstance(p, str) and p.isprintable() else repr(p) for p in path)
+
+
+def parse_config(
+    data: Mapping[str, Any], *, source: str | None = None, node: yaml.Node | None = None, at: YamlPath = ()
+) -> Config:
+    """A Config from data `check_config` passed (found at `at` in the YAML `node`, for the lines
+    of the platform ids it names)."""
     owned: list[Owned] = []
     for platform, handles in (data.get("owned") or {}).items():
         for handle in [handles] if isinstance(handles, str) else handles:
@@ -154,6 +195,20 @@ def parse_config(data: Mapping[str, Any], *, source: str | None = None) -> Confi
         report_risk=thresholds.get("report_risk", 50),
         max_unknown=thresholds.get("max_unknown", 0.25),
         source=source,
+        named=_named_ids(data, source or "<config>", node, at),
+    )
+
+
+def _named_ids(data: Mapping[str, Any], source: str, node: yaml.Node | None, at: YamlPath) -> tuple[NamedId, ...]:
+    selection = data.get("platforms") or {}
+    owners = (data.get("owners") or {}).get("platforms") or {}
+    places: list[tuple[str, str, YamlPath]] = [("owned", key, ("owned", key)) for key in data.get("owned") or {}]
+    places += [("owners", key, ("owners", "platforms", key)) for key in owners]
+    for kind in ("only", "exclude"):
+        places += [("selection", pid, ("platforms", kind, i)) for i, pid in enumerate(selection.get(kind) or ())]
+    return tuple(
+        NamedId(pid, setting, source, line_of(node, (*at, *path)), _dotted((*at, *path)))
+        for setting, pid, path in places
     )
 
 
@@ -214,17 +269,35 @@ def overlay(
     depth: Depth | None = None,
 ) -> Config:
     """The config file's settings (`base`) with the command line's on top: the one place
-    where the two merge. Lists add up; a value given wins."""
+    where the two merge. Lists add up; a value given wins. A `base` for another brand than
+    `brand` gives only its brand-independent settings (see `brand_note`)."""
     if base is None:
         if not brand:
             raise InputError("no brand: give one (handlecheck scan acme) or write a config (handlecheck init)")
         base = Config(brand=brand)
+    base = base.for_brand(brand) if brand else base
+    owned = tuple(owned)
     return replace(
         base,
-        brand=brand or base.brand,
         aliases=tuple(dict.fromkeys((*base.aliases, *aliases))),
-        owned=base.owned + tuple(owned),
+        owned=base.owned + owned,
         email_domain=email_domain or base.email_domain,
         domains=tuple(dict.fromkeys((*base.domains, *domains))),
         depth=depth or base.depth,
+        named=base.named + tuple(NamedId(o.platform, "owned", "--owned") for o in owned),
     )
+
+
+def brand_note(base: Config | None, brand: str | None) -> str | None:
+    """What `overlay` leaves out of a config file written for another brand than `brand`, in a
+    line for the user; None when it all applies."""
+    if base is None or not brand or base.is_for(brand):
+        return None
+    blank = Config(brand=base.brand)
+    left = [
+        f.name for f in fields(base) if f.name in BRAND_SPECIFIC and getattr(base, f.name) != getattr(blank, f.name)
+    ]
+    name = base.source or CONFIG_NAME
+    mine = f"{name} is for {printable(base.brand, 60)!r}, not {printable(brand, 60)!r}: "
+    unused = f"its {', '.join(left)} {'is' if len(left) == 1 else 'are'} left out, " if left else ""
+    return mine + unused + "only its platform selection, depth and thresholds apply"

@@ -207,8 +207,31 @@ class BestHandle:
 
 
 @dataclass(frozen=True, slots=True)
+class Unfinished:
+    """What a scan that a stop interrupted had not done: its report is partial."""
+
+    checks_done: int
+    checks_planned: int
+    lookalikes_checked: bool
+
+    def describe(self) -> str:
+        missing = self.checks_planned - self.checks_done
+        parts = [f"{missing} of {self.checks_planned} handle checks not done"] if missing > 0 else []
+        parts += [] if self.lookalikes_checked else ["lookalikes not checked"]
+        return "the scan was stopped before the end: " + ("; ".join(parts) or "its findings were not stored")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "checks_done": self.checks_done,
+            "checks_planned": self.checks_planned,
+            "lookalikes_checked": self.lookalikes_checked,
+            "description": self.describe(),
+        }
+
+
+@dataclass(frozen=True, slots=True)
 class ScanReport:
-    """Everything a scan learnt, and what to do about it."""
+    """Everything a scan learnt, and what to do about it; `unfinished` when a stop interrupted it."""
 
     brand: str
     handle: str
@@ -224,6 +247,12 @@ class ScanReport:
     finished_at: datetime
     timings: dict[str, float] = field(default_factory=dict)
     incomplete: bool = False
+    unfinished: Unfinished | None = None
+    owned: tuple[Owned, ...] = ()  # the config's own accounts: "ours", not someone else's "taken"
+
+    @property
+    def partial(self) -> bool:
+        return self.unfinished is not None
 
     def result(self, platform: str, handle: str) -> Result | None:
         return next((r for r in self.results if r.platform == platform and r.handle == handle), None)
@@ -236,6 +265,7 @@ class ScanReport:
             "todo": dict(Counter(item.action.value for item in self.todo)),
             "lookalike_checks": self.lookalike_checks,
             "incomplete": self.incomplete,
+            "partial": self.partial,
         }
 
     def to_dict(self) -> dict[str, Any]:
@@ -243,6 +273,8 @@ class ScanReport:
             "brand": self.brand,
             "handle": self.handle,
             "depth": self.depth.value,
+            "status": "partial" if self.partial else "complete",
+            "unfinished": self.unfinished.to_dict() if self.unfinished else None,
             "started_at": self.started_at.isoformat(timespec="seconds"),
             "finished_at": self.finished_at.isoformat(timespec="seconds"),
             "timings": self.timings,

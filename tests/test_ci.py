@@ -15,6 +15,7 @@ import pytest
 from aiohttp import web
 
 from handlecheck.cli import main
+from handlecheck.report.bulk import report_file_name
 from handlecheck.store.history import History
 from tests.conftest import PlatformFile
 from tests.simulator import Simulator
@@ -207,7 +208,8 @@ async def test_bulk_run_killed_and_rerun_finishes_without_asking_twice(world: tu
         if state.hits[f"{platform}/{handle}"] > hits_before[f"{platform}/{handle}"]
     ]
     assert not asked_again, f"fresh stored answers were asked again: {asked_again[:5]}"
-    assert sorted(p.name for p in (tmp_path / "reports").iterdir()) == ["acme.txt", "globex.txt", "initech.txt"]
+    files = sorted(report_file_name(brand, "txt") for brand in ("Acme", "Globex", "Initech"))
+    assert sorted(p.name for p in (tmp_path / "reports").iterdir()) == files
 
 
 async def test_two_processes_share_one_database(world: tuple[World, Path], tmp_path: Path):
@@ -245,3 +247,51 @@ async def test_ctrl_c_during_a_scan_writes_the_partial_report(world: tuple[World
     assert partial["brand"] == "acme" and len(partial["results"]) >= 3
     with History(db) as history:
         assert history.scans("acme")[0].status == "running", "left resumable"
+
+
+async def test_one_scan_writes_several_formats(world: tuple[World, Path], tmp_path: Path):
+    state, platforms = world
+    state.accounts["alpha"]["acme_support"] = IMPERSONATOR
+    db = tmp_path / "h.sqlite"
+    reports = [f"{fmt}={tmp_path / ('one.' + ext)}" for fmt, ext in (("markdown", "md"), ("junit", "xml"))]
+    assert await cli(*scan_argv(platforms, db, *(f"--report={r}" for r in reports))) == 0
+    hits = sum(state.hits.values())
+    for fmt, ext in (("markdown", "md"), ("junit", "xml")):  # the same scan again (its answers are fresh)
+        argv = scan_argv(platforms, db)
+        argv[argv.index("json")] = fmt
+        argv[argv.index("-o") + 1] = str(tmp_path / f"alone.{ext}")
+        assert await cli(*argv) == 0
+        assert (tmp_path / f"one.{ext}").read_text() == (tmp_path / f"alone.{ext}").read_text()
+    assert sum(state.hits.values()) == hits, "the separate runs recalled the first one's answers"
+    assert json.loads((tmp_path / "out.json").read_text())["brand"] == "acme"
+    assert "acme_support" in (tmp_path / "one.md").read_text()
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--report", "markdown=r.md", "--report", "junit=r.md"], "--report junit=r.md: r.md is already written"),
+        (["--report", "markdown=OUT"], "is already written by this scan"),
+        (
+            ["--report", "pdf=r.pdf"],
+            "--report pdf=r.pdf: 'pdf' is not a scan format: choose from table, markdown, json",
+        ),
+        (["--report", "report.md"], "--report report.md: not FORMAT=PATH"),
+    ],
+)
+def test_a_bad_report_option_is_one_line(tmp_path: Path, capsys, extra: list[str], message: str):
+    out = str(tmp_path / "out.json")
+    argv = ["scan", "acme", "--no-db", "--proxy", "http://127.0.0.1:9", "-o", out]  # a request could go nowhere
+    assert main([*argv, *(arg.replace("OUT", out) for arg in extra)]) == 2
+    [line] = capsys.readouterr().err.splitlines()
+    assert line.startswith("handlecheck: error: --report ") and message in line
+    assert not (tmp_path / "out.json").exists(), "refused before any request"
+
+
+def test_report_is_refused_with_input(tmp_path: Path, capsys):
+    brands = tmp_path / "brands.csv"
+    brands.write_text("brand\nAcme\n")
+    argv = ["scan", "--input", str(brands), "--out", str(tmp_path), "--report", f"json={tmp_path / 'a.json'}"]
+    assert main(argv) == 2
+    err = capsys.readouterr().err.splitlines()
+    assert err == ["handlecheck: error: --report is for one brand; with --input the per-brand reports go in --out DIR"]

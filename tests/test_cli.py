@@ -216,11 +216,13 @@ async def test_validate_reports_every_error_with_line_and_path(tmp_path: Path, c
     )
     assert await cli("platforms", "validate", str(bad)) == 2
     err = capsys.readouterr().err.splitlines()
-    assert len(err) == 4, err
-    assert err[0].startswith(f"handlecheck: error: {bad}:5: platforms[0] (id: one).checks[0]")
-    assert f"{bad}:8: platforms[1] (id: two).urls.profile: profile URL has no {{{{handle}}}}" in err[1]
-    assert "platforms[2] (id: one).id: duplicate id 'one'" in err[2]
-    assert err[3].endswith("3 errors, 0 platforms without errors")
+    assert len(err) == 6, err  # every error, in one pass
+    assert err[0].startswith(f"handlecheck: error: {bad}:5: platforms[0] (id: one).checks[0].request.url")
+    assert err[1].endswith("platforms[0] (id: one).checks[0].outcomes: [] should be non-empty")
+    assert f"{bad}:8: platforms[1] (id: two).urls.profile: profile URL has no {{{{handle}}}}" in err[2]
+    assert f"{bad}:9: platforms[1] (id: two).checks[0].outcomes[0].matchers[0].regex: bad regular expression" in err[3]
+    assert "platforms[2] (id: one).id: duplicate id 'one'" in err[4]
+    assert err[5].endswith("5 errors, 0 platforms without errors")
 
 
 async def test_validate_a_community_database_lists_what_is_left_out(tmp_path: Path, capsys):

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
+import handlecheck
+from handlecheck import HttpOptions
+from handlecheck.cli import main
 from handlecheck.config import (
     Config,
     Owners,
     Selection,
+    brand_note,
     check_config,
     find_config,
     load_config,
@@ -20,6 +26,9 @@ from handlecheck.config import (
 from handlecheck.domain import Depth, Owned
 from handlecheck.errors import ConfigError, InputError
 from handlecheck.models import Platform
+from tests import simulator as behave
+from tests.conftest import PlatformFile, profile_entry
+from tests.simulator import Simulator
 
 FULL = """\
 brand: Acme Coffee
@@ -258,3 +267,153 @@ def test_overlay_without_a_file_needs_a_brand() -> None:
     with pytest.raises(InputError) as caught:
         overlay(None)
     assert str(caught.value) == "no brand: give one (handlecheck scan acme) or write a config (handlecheck init)"
+
+
+# --- a config file for another brand ----------------------------------------------------------
+
+ACME = Config(
+    brand="Acme",
+    aliases=("acmehq",),
+    owned=(Owned("youtube", "acmeold"),),
+    email_domain="acme.example",
+    email_local="hello",
+    domains=("acme.example",),
+    owners=Owners("Acme social team"),
+    selection=Selection(only=("youtube", "tiktok")),
+    depth=Depth.QUICK,
+    report_risk=80,
+    max_unknown=0.5,
+    source="acme/handlecheck.yaml",
+)
+
+
+def test_another_brand_keeps_only_the_brand_independent_settings() -> None:
+    globex = overlay(ACME, brand="globex", aliases=["globexhq"])
+    assert globex == Config(
+        brand="globex",
+        aliases=("globexhq",),
+        selection=Selection(only=("youtube", "tiktok")),
+        depth=Depth.QUICK,
+        report_risk=80,
+        max_unknown=0.5,
+        source="acme/handlecheck.yaml",
+    )
+    assert brand_note(ACME, "globex") == (
+        "acme/handlecheck.yaml is for 'Acme', not 'globex': its aliases, owned, email_domain, email_local, domains, "
+        "owners are left out, only its platform selection, depth and thresholds apply"
+    )
+    assert brand_note(Config(brand="Acme", owned=(Owned("x", "acme"),)), "Globex") == (
+        "handlecheck.yaml is for 'Acme', not 'Globex': its owned is left out, "
+        "only its platform selection, depth and thresholds apply"
+    )
+
+
+@pytest.mark.parametrize("brand", ["Acme", "acme", "ACMÉ", "  acme "])
+def test_the_same_brand_whatever_its_case_or_accents_keeps_everything(brand: str) -> None:
+    assert overlay(ACME, brand=brand) == replace(ACME, brand=brand)
+    assert brand_note(ACME, brand) is None
+    assert brand_note(ACME, None) is None and brand_note(None, "globex") is None
+
+
+async def test_cli_scan_of_another_brand_leaves_the_config_brand_out(
+    sim: Simulator, platform_file: PlatformFile, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    youtube = await sim.site(behave.profiles({"globex"}))
+    tiktok = await sim.site(behave.profiles(set()))
+    world = platform_file(profile_entry("youtube", youtube.base), profile_entry("tiktok", tiktok.base))
+    write(
+        tmp_path,
+        f"brand: Acme\naliases: [acmehq]\nowned: {{youtube: acmeold}}\nemail_domain: acme.example\n"
+        f"owners: {{default: Acme social team}}\nplatforms: {{file: {world}}}\ndepth: quick\n",
+    )
+    monkeypatch.chdir(tmp_path)
+    argv = ["scan", "--no-db", "--format", "markdown", "--no-progress", "--timeout", "2", "--retries", "0"]
+
+    assert await asyncio.to_thread(main, [*argv[:1], "globex", *argv[1:]]) == 0
+    out, err = capsys.readouterr()
+    assert "globex" in out and "tiktok" in out, "the file's platform selection applies"
+    for leak in ("acmeold", "acme.example", "acmehq", "Acme social team"):
+        assert leak not in out, f"{leak!r} is Acme's, not Globex's"
+    assert err.splitlines() == [
+        f"handlecheck: note: {tmp_path / 'handlecheck.yaml'} is for 'Acme', not 'globex': its aliases, owned, "
+        "email_domain, owners are left out, only its platform selection, depth and thresholds apply"
+    ]
+
+    assert await asyncio.to_thread(main, [*argv[:1], "ACMÉ", *argv[1:]]) == 0
+    out, err = capsys.readouterr()
+    assert "acmeold" in out and "social+tiktok@acme.example" in out, "the same brand: the whole file applies"
+    assert "note:" not in err
+
+
+# --- platform ids the config names --------------------------------------------------------------
+
+
+def nowhere(platform_file: PlatformFile) -> Path:
+    """A platform file of well-known ids on a closed loopback port: nothing leaves the machine."""
+    return platform_file(*(profile_entry(pid, "http://127.0.0.1:9") for pid in ("youtube", "tiktok", "instagram")))
+
+
+@pytest.mark.parametrize(
+    ("setting", "line", "where", "wrong", "right"),
+    [
+        ("owned:\n  youtube: acme\n  instagam: acme\n", 4, "owned.instagam", "instagam", "instagram"),
+        ("owners:\n  platforms: {youtub: Video team}\n", 3, "owners.platforms.youtub", "youtub", "youtube"),
+        ("platforms:\n  only: [youtube, tiktk]\n", 3, "platforms.only.1", "tiktk", "tiktok"),
+        ("platforms:\n  exclude:\n    - instagarm\n", 4, "platforms.exclude.0", "instagarm", "instagram"),
+    ],
+)
+async def test_cli_refuses_a_misspelt_platform_id_in_the_config(
+    platform_file: PlatformFile, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+    setting: str, line: int, where: str, wrong: str, right: str,
+) -> None:  # fmt: skip
+    path = write(tmp_path, f"brand: Acme\n{setting}")
+    argv = ["scan", "--config", str(path), "--platforms", str(nowhere(platform_file)), "--no-db", "--no-progress"]
+    assert await asyncio.to_thread(main, [*argv, "--timeout", "1", "--retries", "0"]) == 2
+    assert capsys.readouterr().err.splitlines() == [
+        f"handlecheck: error: {path}:{line}: {where}: unknown platform id {wrong!r} (did you mean {right!r}?)"
+    ]
+
+
+async def test_config_ids_are_checked_against_the_platforms_loaded_for_the_run(
+    sim: Simulator, platform_file: PlatformFile, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    site = await sim.site(behave.profiles({"acme"}))
+    main_file = platform_file(profile_entry("first", site.base))
+    extra = platform_file(profile_entry("forgejo", site.base))
+    path = write(tmp_path, f"brand: Acme\nowned: {{forgejo: acme}}\nplatforms: {{file: {main_file}}}\n")
+    argv = ["scan", "--config", str(path), "--no-db", "--no-progress", "--format", "json", "--timeout", "2"]
+    assert await asyncio.to_thread(main, argv) == 2
+    assert capsys.readouterr().err.splitlines() == [
+        f"handlecheck: error: {path}:2: owned.forgejo: unknown platform id 'forgejo' (see: handlecheck platforms list)"
+    ]
+    assert await asyncio.to_thread(main, [*argv, "--add-platforms", str(extra)]) == 0, "a platform file adds it"
+    capsys.readouterr()
+    assert await asyncio.to_thread(main, [*argv, "--owned", "fist:acme", "--add-platforms", str(extra)]) == 2
+    assert capsys.readouterr().err.splitlines() == [
+        "handlecheck: error: --owned: unknown platform id 'fist' (did you mean 'first'?)"
+    ]
+
+
+async def test_cli_only_suggests_the_closest_platform_id(
+    platform_file: PlatformFile, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = ["scan", "acme", "--platforms", str(nowhere(platform_file)), "--no-db", "--no-progress"]
+    assert await asyncio.to_thread(main, [*argv, "--only", "tiktk", "--timeout", "1", "--retries", "0"]) == 2
+    assert capsys.readouterr().err.splitlines() == [
+        "handlecheck: error: unknown platform id 'tiktk' (did you mean 'tiktok'?)"
+    ]
+
+
+async def test_library_scan_of_another_brand_leaves_the_config_brand_out(
+    sim: Simulator, platform_file: PlatformFile, tmp_path: Path
+) -> None:
+    site = await sim.site(behave.profiles({"globex"}))
+    world = platform_file(profile_entry("youtube", site.base), profile_entry("instagram", site.base))
+    path = write(tmp_path, f"brand: Acme\nowned: {{youtube: acmeold}}\nplatforms: {{file: {world}}}\ndepth: quick\n")
+    report = await handlecheck.scan("Globex", config=path, options=HttpOptions(timeout=2, retries=0))
+    assert report.brand == "Globex" and report.depth is Depth.QUICK
+    assert all(item.handle != "acmeold" for item in report.todo), "Acme's account is not Globex's to fix"
+    path.write_text(f"brand: Acme\nowned: {{instagam: acme}}\nplatforms: {{file: {world}}}\n")
+    with pytest.raises(ConfigError, match=r":2: owned.instagam: unknown platform id 'instagam' \(did you mean"):
+        await handlecheck.scan("Acme", config=path)

@@ -213,7 +213,7 @@ async def test_scan_whose_history_fills_the_disk_writes_the_partial_report_and_e
     assert code == 3, err
     [line] = err.splitlines()
     assert line.startswith(f"handlecheck: error: cannot write the history {disk}/h.sqlite: the disk is full"), line
-    assert line.endswith("; partial reports written for 1 brands"), line
+    assert line.endswith("; partial reports written for 1 brand"), line
     assert "Traceback" not in err
     partial = json.loads(report.read_text())
     assert partial["brand"] == "acme" and "quick" in {r["platform"] for r in partial["results"]}

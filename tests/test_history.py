@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import sqlite3
 from dataclasses import replace
@@ -11,11 +12,12 @@ from pathlib import Path
 import pytest
 
 from handlecheck.cli import main
+from handlecheck.cli.parser import build_parser
 from handlecheck.domain import Candidate, Classification, Finding, Technique, Tier
 from handlecheck.errors import ConfigError, InputError, StorageError
 from handlecheck.models import Reason, Result, Verdict
 from handlecheck.store.history import History, StoredFinding, default_path
-from handlecheck.store.schema import SCHEMA_VERSION
+from handlecheck.store.schema import MIGRATIONS, SCHEMA_VERSION
 from tests.conftest import PlatformFile, profile_entry
 
 HOUR = timedelta(hours=1)
@@ -391,6 +393,7 @@ def test_a_missing_history_reads_as_empty_and_is_not_created(tmp_path: Path) -> 
 # --- the commands ------------------------------------------------------------------------
 
 FOREIGN = "PRAGMA user_version = 1; CREATE TABLE x (a);"
+LISTS_BRANDS = "handlecheck history lists the brands it has"
 
 
 @pytest.mark.parametrize(
@@ -442,14 +445,71 @@ def test_diff_of_a_brand_scanned_once_has_nothing_to_compare_even_by_its_id(
 ) -> None:
     with History(db) as history:
         only = history.start_scan("Acme", resume_within=HOUR)
+        history.finish_scan(only)
     assert main(["diff", "Acme", "--db", str(db), "--since", str(only)]) == 2
     assert capsys.readouterr().err == "handlecheck: error: only one scan of Acme: nothing to compare with yet\n"
 
 
 def test_history_and_diff_do_not_create_a_missing_history(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = tmp_path / "nowhere" / "h.sqlite"
-    assert main(["history", "Acme", "--db", str(path)]) == 0
-    assert capsys.readouterr().out == "no scans of Acme in the history\n"
-    assert main(["diff", "Acme", "--db", str(path)]) == 2
-    assert capsys.readouterr().err == "handlecheck: error: no scans of Acme in the history\n"
+    missing = f"handlecheck: error: no scans of Acme in the history {path} ({LISTS_BRANDS})\n"
+    for command in ("history", "diff"):  # one outcome for a brand with no scans, whichever command
+        assert main([command, "Acme", "--db", str(path)]) == 2
+        assert capsys.readouterr() == ("", missing)
+    assert main(["history", "--db", str(path)]) == 0
+    assert capsys.readouterr().out == f"no scans in the history {path} yet\n"
     assert not path.parent.exists()
+
+
+# --- one brand, whatever its case or accents (issue 14 item 5) ------------------------------------
+
+
+def test_brands_match_whatever_their_case_accents_and_spacing(db: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    first, second = two_scans(db)
+    with History(db) as history:
+        assert history.start_scan("  ACMÉ ", resume_within=HOUR) == second, "the same brand: its scan continued"
+        history.finish_scan(history.start_scan("Globex", resume_within=HOUR))
+    for spelling in ("acme", "ACME", "Acmé", " acme "):
+        assert main(["history", spelling, "--db", str(db), "--format", "json"]) == 0
+        assert [s["id"] for s in json.loads(capsys.readouterr().out)] == [second, first], spelling
+        assert main(["diff", spelling, "--db", str(db), "--format", "json"]) == 0
+        assert json.loads(capsys.readouterr().out)["from_scan"] == first, spelling
+    assert main(["history", "--db", str(db), "--format", "json"]) == 0
+    listed = json.loads(capsys.readouterr().out)
+    assert [(b["brand"], b["scans"], b["complete_scans"]) for b in listed] == [("Acme", 2, 2), ("Globex", 1, 1)]
+    assert main(["history", "--db", str(db)]) == 0
+    assert capsys.readouterr().out.splitlines()[0].split() == ["brand", "scans", "complete", "last", "scan", "(UTC)"]
+
+
+def test_a_version_1_history_is_read_as_it_is_and_migrated_when_written(
+    db: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    raw_sql(db, MIGRATIONS[1] + "; PRAGMA user_version = 1;")
+    raw_sql(db, "INSERT INTO scans (brand, started_at, status) VALUES ('Acmé', '2026-01-02T03:04:05+00:00', 'done')")
+    before = db.read_bytes()
+    assert main(["history", "ACME", "--db", str(db), "--format", "json"]) == 0, capsys.readouterr().err
+    assert [s["brand"] for s in json.loads(capsys.readouterr().out)] == ["Acmé"]
+    assert db.read_bytes() == before, "a reading command does not migrate"
+    with History(db) as history:
+        assert [s.brand for s in history.scans("acme")] == ["Acmé"]
+    with sqlite3.connect(db) as raw:
+        assert raw.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2
+        assert raw.execute("SELECT brand_key FROM scans").fetchall() == [("acme",)]
+    raw.close()
+
+
+def test_every_command_has_a_description_and_an_example() -> None:
+    def walk(parser: argparse.ArgumentParser, name: str) -> list[tuple[str, argparse.ArgumentParser]]:
+        found = [(name, parser)]
+        for action in parser._actions:  # argparse keeps its subcommands only here
+            if isinstance(action, argparse._SubParsersAction):
+                for sub, child in action.choices.items():
+                    found += walk(child, f"{name} {sub}")
+        return found
+
+    commands = walk(build_parser(), "handlecheck")[1:]
+    assert len(commands) >= 10
+    for name, parser in commands:
+        assert parser.description, f"{name} --help has no description"
+        assert parser.epilog and "Examples:\n  handlecheck " in parser.epilog, f"{name} --help has no example"
+        assert parser.formatter_class is argparse.RawDescriptionHelpFormatter, name

@@ -136,7 +136,7 @@ async def test_a_scan_whose_history_fills_the_disk_writes_its_partial_report(tmp
         tiny(tmp_path / "tiny"), [*scan, "-o", str(report)], [*PROGRAM, "history", "acme", "--db", str(db)]
     )
     full = f"cannot write the history {db}: the disk is full (free some space, or give another --db, or --no-db)"
-    assert (code, one_error(err)) == (3, f"{full}; partial reports written for 1 brands")
+    assert (code, one_error(err)) == (3, f"{full}; partial reports written for 1 brand")
     partial = json.loads(report.read_text())
     assert partial["brand"] == "acme" and partial["results"], "what was gathered is in the report"
     assert read_code == 0 and read_err == "", "a full disk can still be read"

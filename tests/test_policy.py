@@ -299,7 +299,7 @@ def test_changed_fails_on_any_change_and_never_wins() -> None:
     assert violations({FailOn.NEVER, FailOn.CHANGED, FailOn.AVAILABLE}, scan, changes, 50) == []
     assert violations(set(), scan, changes, 50) == []
     assert violations({FailOn.AVAILABLE, FailOn.CHANGED}, scan, changes, 50) == [
-        "Acme: the name is free on 1 platforms (p0)",
+        "Acme: the name is free on 1 platform (p0)",
         "Acme: acme on beta: taken -> available",
         "Acme: lookalike x on beta is gone (fan, risk 3)",
     ]

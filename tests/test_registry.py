@@ -283,3 +283,72 @@ def test_a_value_quoted_in_an_error_is_cut_in_the_middle() -> None:
     assert message.startswith("<string>:7: platforms[0] (id: alpha).checks[0].request.headers.h: {'a': {'a': ")
     assert message.endswith("}}} is not of type 'string'"), message
     assert len(message) < 400
+
+
+MANY_ERRORS = """\
+version: 1
+platforms:
+  - id: one
+    name: One
+    priorty: high
+    tags: social
+    checks:
+      - request: {url: "https://one.test/{{handle}}"}
+        outcomes:
+          - verdict: taken
+            matchers: [{type: status, status: [200]}]
+  - id: two
+    name: Two
+    urls: {profile: "https://two.test/{{token}}"}
+    handle: {pattern: "(unclosed"}
+    checks:
+      - request: {url: "https://two.test/{{handle}}"}
+        outcomes:
+          - verdict: taken
+            matchers: [{type: regex, regex: ["[bad"]}]
+  - id: fine
+    name: Fine
+    checks:
+      - request: {url: "https://fine.test/{{handle}}"}
+        outcomes:
+          - verdict: taken
+            matchers: [{type: status, status: [200]}]
+  - id: three
+    name: Three
+    checks:
+      - request: {url: "https://three.test/{{handle}}", method: PUT}
+        outcomes:
+          - verdict: taken
+            matchers: [{type: status, status: [200]}]
+  - id: one
+    name: One again
+    checks:
+      - request: {url: "https://one.test/{{handle}}"}
+        outcomes:
+          - verdict: available
+            reason: timeout
+            matchers: [{type: status, status: [404]}]
+"""
+
+
+def test_validate_reports_every_error_of_every_entry_in_one_run(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "many.yaml"
+    path.write_text(MANY_ERRORS, encoding="utf-8")
+    assert main(["platforms", "validate", str(path)]) == 2
+    err = capsys.readouterr().err.splitlines()
+    where = f"handlecheck: error: {path}"
+    assert err[:-1] == [
+        f"{where}:3: platforms[0] (id: one): Additional properties are not allowed ('priorty' was unexpected)",
+        f"{where}:6: platforms[0] (id: one).tags: 'social' is not of type 'array'",
+        f"{where}:14: platforms[1] (id: two).urls.profile: profile URL has no {{{{handle}}}}",
+        f"{where}:14: platforms[1] (id: two).urls.profile: unknown variable {{{{token}}}}",
+        f"{where}:15: platforms[1] (id: two).handle.pattern: bad regular expression: missing ) at position 9",
+        f"{where}:20: platforms[1] (id: two).checks[0].outcomes[0].matchers[0].regex: bad regular expression: "
+        "unterminated character set at position 4",
+        f"{where}:31: platforms[3] (id: three).checks[0].request.method: 'PUT' is not one of ['GET', 'HEAD', 'POST']",
+        f"{where}:35: platforms[4] (id: one).id: duplicate id 'one' (first at platforms[0])",
+        f"{where}:41: platforms[4] (id: one).checks[0].outcomes[0].reason: only an 'unknown' outcome takes a reason",
+    ], "\n".join(err)
+    assert err[-1] == f"{path}: 9 errors, 1 platform without errors"

@@ -6,8 +6,10 @@ import csv
 import io
 import json
 import os
+import re
 import shutil
 import subprocess
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -20,6 +22,7 @@ from handlecheck.domain import (
     Classification,
     Depth,
     Finding,
+    Owned,
     ScanReport,
     Technique,
     Tier,
@@ -134,20 +137,33 @@ def test_html_escapes_scraped_text(report: ScanReport):
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 
-@pytest.mark.skipif(CHROMIUM is None, reason="no chromium installed (apt-get install chromium)")
-def test_html_renders_in_a_browser(report: ScanReport, tmp_path: Path):
-    page = tmp_path / "report.html"
-    page.write_text(render_html(report), encoding="utf-8")
-    run = subprocess.run(
-        [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+def _chromium(tmp_path: Path, *flags: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [CHROMIUM or "chromium", "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync",
-         f"--user-data-dir={tmp_path / 'profile'}", "--dump-dom", page.as_uri()],
+         f"--user-data-dir={tmp_path / 'profile'}", *flags, (tmp_path / "report.html").as_uri()],
         capture_output=True, text=True, timeout=120,
     )  # fmt: skip
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="no chromium installed (apt-get install chromium)")
+def test_html_renders_in_a_browser(report: ScanReport, tmp_path: Path):
+    """The page as a browser shows it: the summary band, the grid with the brand's own account
+    as "ours", the checklist with linked profiles; a screenshot (SCREENSHOT=path keeps one)."""
+    ours = replace(report, owned=(Owned("github", "acme"),), todo=tuple(i for i in report.todo if i.action != "claim"))
+    (tmp_path / "report.html").write_text(render_html(ours), encoding="utf-8")
+    run = _chromium(tmp_path, "--dump-dom")
     dom = run.stdout
     assert '<table id="grid">' in dom, run.stderr[-2000:]
     assert dom.count('<tr data-platform="') == 3, "one grid row per platform"
-    assert dom.count('class="todo-item"') == 4, "one checklist item per action"
-    assert '<td class="available"' in dom and '<td class="taken"' in dom
+    assert dom.count('class="todo-item"') == 3, "one checklist item per action"
+    assert '<td class="available"' in dom and '<td class="ours"' in dom and '<td class="taken"' not in dom
+    band = dom.split('id="summary"')[1].split("</div></div>")[0]
+    assert re.findall(r"<strong>(\d+)</strong>([a-z ]+)</div>", band + "</div>") == [
+        ("1", "to register"), ("1", "to report"), ("0", "to claim"), ("1", "unknown")]  # fmt: skip
+    assert 'profile: <a href="https://github.test/acme_support"' in dom
     assert "pwned" not in dom.split("<title>")[1].split("</title>")[0], "scraped script never runs"
     assert "<script>" not in dom
+    shot = Path(os.environ.get("SCREENSHOT") or tmp_path / "report.png").resolve()
+    run = _chromium(tmp_path, f"--screenshot={shot}", "--window-size=1100,1300", "--hide-scrollbars")
+    assert shot.stat().st_size > 10_000 and shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", run.stderr[-2000:]

@@ -142,7 +142,7 @@ async def test_scan_stopped_by_sigterm_writes_the_partial_report_and_resumes(
     assert process.returncode == 143, err
     partial = json.loads(out.read_text())
     assert partial["brand"] == "acme" and "quick" in {r["platform"] for r in partial["results"]}
-    assert "handlecheck: stopped by SIGTERM; partial reports written for 1 brands" in err and "Traceback" not in err
+    assert "handlecheck: stopped by SIGTERM; partial reports written for 1 brand," in err and "Traceback" not in err
     assert not _parts(tmp_path)
     with History(db) as history:
         [stopped] = history.scans("acme")

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
 from datetime import UTC, datetime
 
+import pytest
+
+from handlecheck.cli import main
 from handlecheck.config import Config, Owners
 from handlecheck.domain import Action, BestHandle, Candidate, Classification, Finding, Owned, Technique, Tier
 from handlecheck.models import Case, HandleRule, Platform, Priority, Reason, Result, Urls, Verdict
 from handlecheck.todo import SECURITY_STEPS, best_handle, build_todo, variants
+from tests.conftest import PlatformFile, profile_entry
+from tests.simulator import Simulator, profiles, slow
 
 WHEN = datetime(2024, 5, 1, 12, 30, tzinfo=UTC)
 SUPPORT = Candidate("acme_support", Technique.AFFIX, Tier.PHISHING_AFFIX, 8, 0.9, "support")
@@ -235,3 +242,34 @@ def test_the_list_is_sorted_by_priority_then_action_then_platform() -> None:
         (Priority.CRITICAL, Action.CLAIM, "alpha"),
         (Priority.LOW, Action.RETRY, "low"),
     ]
+
+
+def test_a_retry_keeps_the_priority_of_its_platform() -> None:
+    platforms = [CRITICAL, HIGH, NORMAL, platform("other", Priority.NORMAL)]
+    results = [
+        result("crit", "acme", Verdict.UNKNOWN, Reason.TIMEOUT),
+        result("high", "acme", Verdict.UNKNOWN, Reason.RATE_LIMITED),
+        result("norm", "acme", Verdict.UNKNOWN, Reason.TIMEOUT),
+        result("other", "acme", Verdict.AVAILABLE),
+    ]
+    items = build_todo(Config(brand="Acme"), platforms, results, [], None)
+    assert [(i.priority, i.action, i.platform) for i in items] == [
+        (Priority.CRITICAL, Action.RETRY, "crit"),
+        (Priority.HIGH, Action.RETRY, "high"),
+        (Priority.NORMAL, Action.REGISTER, "other"),
+        (Priority.NORMAL, Action.RETRY, "norm"),
+    ]
+
+
+async def test_cli_a_critical_platform_that_times_out_is_a_critical_retry(
+    sim: Simulator, platform_file: PlatformFile, capsys: pytest.CaptureFixture[str]
+) -> None:
+    late = await sim.site(slow(5))
+    free = await sim.site(profiles([]))
+    entries = [profile_entry("late", late.base, extra="priority: critical")]
+    entries += [profile_entry(f"free{n}", free.base, extra="priority: normal") for n in range(3)]
+    argv = ["scan", "Acme", "--platforms", str(platform_file(*entries)), "--depth", "quick", "--no-db"]
+    await asyncio.to_thread(main, [*argv, "--no-progress", "--format", "json", "--timeout", "1", "--retries", "0"])
+    todo = json.loads(capsys.readouterr().out)["todo"]
+    assert (todo[0]["action"], todo[0]["platform"], todo[0]["priority"]) == ("retry", "late", "critical")
+    assert [i["priority"] for i in todo[1:]] == ["normal"] * 3

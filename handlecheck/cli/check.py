@@ -8,8 +8,6 @@ import time
 from collections.abc import Callable, Sequence
 from contextlib import ExitStack
 
-from tqdm import tqdm
-
 from .. import aio
 from ..api import check
 from ..models import Platform, Result
@@ -24,6 +22,7 @@ from .common import (
     chosen_platforms,
     http_options,
     open_output,
+    progress_bar,
     say_unreachable,
     stop_exit,
     stopped,
@@ -43,13 +42,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         streaming = args.format in STREAMING_FORMATS
         if args.format == "csv":
             out.write(csv_header())
-        progress = tqdm(
-            total=len(handles) * len(platforms),
-            unit="check",
-            file=sys.stderr,
-            disable=args.no_progress or not sys.stderr.isatty(),
-            leave=False,
-        )
+        progress = progress_bar(args, total=len(handles) * len(platforms))
         stack.callback(progress.close)
 
         def record(result: Result) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import signal
 import sys
 from collections.abc import Callable
@@ -55,7 +56,10 @@ def selection_of(args: argparse.Namespace) -> Selection:
 
 def chosen_platforms(args: argparse.Namespace, config: Config | None = None) -> tuple[Platform, ...]:
     selection = selection_of(args)
-    chosen = choose_platforms(config.selection.overridden_by(selection) if config else selection)
+    if config is None:
+        chosen = choose_platforms(selection)
+    else:
+        chosen = choose_platforms(config.selection.overridden_by(selection), config.named)
     if chosen.left_out:
         print(
             f"handlecheck: note: {chosen.left_out} platform entries left out "
@@ -100,6 +104,12 @@ def stopped(stop: KeyboardInterrupt) -> str:
     return f"stopped by {stop.name}" if isinstance(stop, Stopped) else "interrupted"
 
 
+def terminal_width(out: IO[str]) -> int | None:
+    """How wide a table on `out` may be: the terminal's width ($COLUMNS first) on stdout,
+    unlimited in a file."""
+    return shutil.get_terminal_size().columns if out is sys.stdout else None
+
+
 def use_color(args: argparse.Namespace, out: IO[str]) -> bool:
     if args.color != "auto":
         return bool(args.color == "always")
@@ -108,6 +118,33 @@ def use_color(args: argparse.Namespace, out: IO[str]) -> bool:
 
 def say_unreachable(cause: str) -> None:
     print(f"handlecheck: error: no platform could be reached ({cause}); check the network or --proxy", file=sys.stderr)
+
+
+PROGRESS_EVERY = 5.0  # seconds between progress lines when stderr is no terminal (a CI log)
+
+
+class _Lines:
+    """A stream that turns tqdm's redrawn bar into one line a refresh, for a log."""
+
+    def __init__(self, stream: IO[str]) -> None:
+        self.stream = stream
+
+    def write(self, text: str) -> None:
+        line = text.strip("\r ")
+        if line:
+            self.stream.write(line + "\n")
+
+    def flush(self) -> None:
+        self.stream.flush()
+
+
+def progress_bar(args: argparse.Namespace, unit: str = "check", total: int | None = None) -> tqdm[Any]:
+    """The progress on stderr (none with --no-progress): a bar on a terminal; elsewhere, from
+    `PROGRESS_EVERY` seconds into the run, a line every `PROGRESS_EVERY` seconds."""
+    if sys.stderr.isatty():
+        return tqdm(total=total, unit=unit, file=sys.stderr, disable=args.no_progress, leave=False)
+    return tqdm(total=total, unit=unit, file=_Lines(sys.stderr), disable=args.no_progress, leave=False,
+                mininterval=PROGRESS_EVERY, delay=PROGRESS_EVERY, ascii=True, ncols=100)  # fmt: skip
 
 
 def expect(bar: tqdm[Any]) -> Callable[[int], None]:

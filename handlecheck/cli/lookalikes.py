@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from contextlib import ExitStack
-
-from tqdm import tqdm
 
 from .. import aio
 from ..candidates import brand_problem, generate, parse_techniques, read_affixes
@@ -17,7 +14,16 @@ from ..pipeline.hunt import hunt
 from ..registry import load_catalogue, select
 from ..report.lookalikes import render_candidates, render_findings
 from ..summary import summarise
-from .common import EXIT_OK, EXIT_UNREACHABLE, chosen_platforms, expect, http_options, open_output, say_unreachable
+from .common import (
+    EXIT_OK,
+    EXIT_UNREACHABLE,
+    chosen_platforms,
+    expect,
+    http_options,
+    open_output,
+    progress_bar,
+    say_unreachable,
+)
 
 
 def cmd_lookalikes(args: argparse.Namespace) -> int:
@@ -46,7 +52,7 @@ def _hunt(
     platforms = chosen_platforms(args)
     owned = [Owned.parse(text) for text in args.owned]
     depth = Depth(args.depth)
-    progress = tqdm(unit="check", file=sys.stderr, disable=args.no_progress or not sys.stderr.isatty(), leave=False)
+    progress = progress_bar(args)
 
     def advance(_: Result) -> None:
         progress.update()

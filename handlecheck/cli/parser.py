@@ -17,6 +17,7 @@ from .history import cmd_diff, cmd_history, cmd_init
 from .lookalikes import cmd_lookalikes
 from .platforms import cmd_platforms_import, cmd_platforms_list, cmd_platforms_selfcheck, cmd_platforms_validate
 from .scan import cmd_scan
+from .scan_args import SCAN_FORMATS, add_ci
 
 
 def whole_number(minimum: int) -> Callable[[str], int]:
@@ -263,26 +264,24 @@ def build_parser() -> argparse.ArgumentParser:
     scan_cmd.add_argument(
         "--depth", choices=[d.value for d in Depth], help="lookalike depth (default: config, else standard)"
     )
-    bulk = scan_cmd.add_argument_group("many brands, history and CI")
-    bulk.add_argument("--input", metavar="FILE", help="brands to scan: CSV (brand, aliases, owned, email_domain, "
-                      "owner), YAML, or - for one brand a line on stdin")  # fmt: skip
-    bulk.add_argument("--out", metavar="DIR", help="write one report per brand here (needed with --input)")
-    bulk.add_argument("--db", metavar="PATH", help=f"history database (default {default_path()})")
-    bulk.add_argument("--no-db", action="store_true", help="keep no history")
-    bulk.add_argument("--max-age", type=float, default=24.0, metavar="HOURS",
-                      help="answers younger than this are reused, not asked again (default %(default)s)")  # fmt: skip
-    bulk.add_argument("--fail-on", default="never", metavar="POLICY",
-                      help="exit 1 when it matches: never, available, lookalike, new-lookalike, changed "
-                      "(comma-separated; default %(default)s)")  # fmt: skip
-    bulk.add_argument("--baseline", metavar="FILE", help="compare with this JSON baseline instead of the last scan")
-    bulk.add_argument("--update-baseline", action="store_true", help="write this scan to the --baseline file")
+    add_ci(scan_cmd)
     add_selection(scan_cmd)
     add_http(scan_cmd)
-    add_output(scan_cmd, ("table", "markdown", "json", "csv", "html", "junit"))
+    add_output(scan_cmd, SCAN_FORMATS)
     scan_cmd.set_defaults(run=cmd_scan)
 
-    past = commands.add_parser("history", help="the stored scans of a brand")
-    past.add_argument("brand", metavar="BRAND")
+    past = commands.add_parser(
+        "history",
+        help="the brands in the history, or the stored scans of one",
+        description="Without BRAND, list the brands in the history with their number of scans and the time "
+        "of the last one. With BRAND, list its scans, newest first; a scan a stop interrupted is marked "
+        "partial. Brands match whatever their case or accents (acme, ACME and Acmé are one brand); a brand "
+        "with no scans is an error (exit 2), as in diff.",
+        epilog="Examples:\n  handlecheck history\n  handlecheck history acme --format json\n"
+        "  handlecheck history 'Acme Coffee' --db agency.sqlite",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    past.add_argument("brand", nargs="?", metavar="BRAND", help="the brand (default: list the brands)")
     past.add_argument("--db", metavar="PATH", help=f"history database (default {default_path()})")
     past.add_argument("--format", "-f", choices=("table", "json"), default="table")
     past.set_defaults(run=cmd_history)
@@ -290,25 +289,50 @@ def build_parser() -> argparse.ArgumentParser:
     delta = commands.add_parser(
         "diff",
         help="what changed since an earlier scan: new and vanished lookalikes, verdicts that changed",
-        description="Compare the brand's latest scan with an earlier one (the one before it, or --since a "
-        "scan id or a date): new and vanished lookalike accounts, and verdicts that changed, above all "
-        "available -> taken (someone took the name).",
+        description="Compare the brand's latest complete scan with an earlier one (the complete one before "
+        "it, or --since a scan id or a date): new and vanished lookalike accounts, and verdicts that changed, "
+        "above all available -> taken (someone took the name). Scans a stop interrupted are partial and "
+        "left out unless --include-partial; the first line says which two scans are compared.",
+        epilog="Examples:\n  handlecheck diff acme\n  handlecheck diff acme --since 2026-11-01 --format markdown\n"
+        "  handlecheck diff acme --since 12 --include-partial",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    delta.add_argument("brand", metavar="BRAND")
+    delta.add_argument("brand", metavar="BRAND", help="the brand (case and accents do not matter)")
     delta.add_argument("--since", metavar="SCAN|DATE", help="a scan id, or a date (YYYY-MM-DD[THH:MM])")
+    delta.add_argument("--include-partial", action="store_true", help="compare scans a stop interrupted too")
     delta.add_argument("--db", metavar="PATH", help=f"history database (default {default_path()})")
     delta.add_argument("--format", "-f", choices=("table", "json", "markdown"), default="table")
     delta.set_defaults(run=cmd_diff)
 
-    init = commands.add_parser("init", help="write a commented starter handlecheck.yaml")
+    init = commands.add_parser(
+        "init",
+        help="write a commented starter handlecheck.yaml",
+        description="Write a commented starter config (brand, aliases, owned accounts, e-mail domain, "
+        "platforms, depth) for handlecheck scan to read; an existing file is kept unless --force.",
+        epilog="Examples:\n  handlecheck init --brand 'Acme Coffee'\n  handlecheck init -o ci/handlecheck.yaml --force",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     init.add_argument("--brand", default="Acme", help="the brand's name (default %(default)s)")
     init.add_argument("-o", "--output", default=CONFIG_NAME, metavar="FILE", help="where (default %(default)s)")
     init.add_argument("--force", action="store_true", help="overwrite an existing file")
     init.set_defaults(run=cmd_init)
 
-    platforms = commands.add_parser("platforms", help="list, validate, import and self-check platform files")
+    platforms = commands.add_parser(
+        "platforms",
+        help="list, validate, import and self-check platform files",
+        description="Work with platform files: the bundled catalogue, your own, or a community database.",
+        epilog="Examples:\n  handlecheck platforms list --tags developer\n  handlecheck platforms validate my.yaml",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     sub = platforms.add_subparsers(dest="platforms_command", metavar="ACTION", required=True)
-    listing = sub.add_parser("list", help="list the platforms of a file (the bundled catalogue by default)")
+    listing = sub.add_parser(
+        "list",
+        help="list the platforms of a file (the bundled catalogue by default)",
+        description="List the selected platforms of a platform file (the bundled catalogue by default): id, "
+        "name, priority and tags.",
+        epilog="Examples:\n  handlecheck platforms list\n  handlecheck platforms list --format json",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     add_selection(listing)
     listing.add_argument("--format", "-f", choices=("table", "json", "csv"), default="table")
     listing.set_defaults(run=cmd_platforms_list)
@@ -318,6 +342,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="report every error of a platform file (exit 2 when it has one)",
         description="Schema and semantic errors of a handlecheck platform file, each with file, line and "
         "YAML path; for a community database, what would import and what would be skipped.",
+        epilog="Examples:\n  handlecheck platforms validate mine.yaml\n  handlecheck platforms validate sherlock.json",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     validate.add_argument("file", metavar="FILE")
     validate.set_defaults(run=cmd_platforms_validate)
@@ -327,6 +353,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="convert a Sherlock, WhatsMyName or Maigret database to handlecheck's format",
         description="Convert a community database (the format is detected from the content) to a "
         "handlecheck platform file. Entries that cannot be used are listed on stderr with the reason.",
+        epilog="Examples:\n  handlecheck platforms import sherlock.json -o sherlock.yaml",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     convert.add_argument("file", metavar="FILE")
     convert.add_argument("-o", "--output", metavar="FILE", help="write the YAML here instead of stdout")
@@ -339,6 +367,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="For each platform, check its known.taken canary (must be taken) and a random name that "
         "fits its handle rule (must not be taken). Reports working, broken, unreachable or untested. "
         "Exit 1 when a rule is broken, 3 when nothing could be reached.",
+        epilog="Examples:\n  handlecheck platforms selfcheck --only github,reddit --skip-file broken.txt",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     add_selection(check_rules, skip_file=False)
     add_http(check_rules)

@@ -8,14 +8,12 @@ import sys
 from contextlib import ExitStack
 from pathlib import Path
 
-from tqdm import tqdm
-
 from .. import aio
 from ..pipeline.selfcheck import Health, PlatformHealth, selfcheck, write_skip_file
 from ..registry import import_file, validate_file
 from ..report.catalogue import health_counts, render_platform_list, render_selfcheck, render_validation
 from ..report.yaml import dump_yaml
-from ..text import printable
+from ..text import plural, printable
 from .common import (
     EXIT_OK,
     EXIT_POLICY,
@@ -24,6 +22,7 @@ from .common import (
     chosen_platforms,
     http_options,
     open_output,
+    progress_bar,
     stop_exit,
     stopped,
 )
@@ -39,8 +38,8 @@ def cmd_platforms_validate(args: argparse.Namespace) -> int:
     for error in checked.errors:
         print(f"handlecheck: error: {printable(str(error))}", file=sys.stderr)
     if checked.errors:
-        count = len(checked.catalogue.platforms)
-        print(f"{args.file}: {len(checked.errors)} errors, {count} platforms without errors", file=sys.stderr)
+        count = plural(len(checked.catalogue.platforms), "platform")
+        print(f"{args.file}: {plural(len(checked.errors), 'error')}, {count} without errors", file=sys.stderr)
     sys.stdout.write(render_validation(args.file, checked.catalogue, len(checked.errors)))
     return EXIT_USAGE if checked.errors else EXIT_OK
 
@@ -68,13 +67,7 @@ def cmd_platforms_import(args: argparse.Namespace) -> int:
 def cmd_platforms_selfcheck(args: argparse.Namespace) -> int:
     platforms = chosen_platforms(args)
     reports: list[PlatformHealth] = []
-    progress = tqdm(
-        total=len(platforms),
-        unit="platform",
-        file=sys.stderr,
-        disable=args.no_progress or not sys.stderr.isatty(),
-        leave=False,
-    )
+    progress = progress_bar(args, "platform", len(platforms))
 
     async def run() -> None:
         async for report in selfcheck(platforms, http_options(args), seed=args.seed):

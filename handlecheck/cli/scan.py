@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from contextlib import ExitStack
 from dataclasses import replace
 from datetime import timedelta
@@ -15,24 +15,26 @@ from tqdm import tqdm
 
 from .. import aio
 from ..brands import read_brands
-from ..candidates import Brand
-from ..config import Config, find_config, load_config, overlay
+from ..candidates import brand_problem
+from ..config import Config, brand_note, find_config, load_config, overlay
 from ..domain import Depth, Owned, ScanReport
-from ..errors import InputError
+from ..errors import InputError, StorageError
+from ..files import storage_error, write_atomic
 from ..models import Platform, Result
 from ..pipeline.bulk import BrandOutcome, BulkScan
 from ..policy import FailOn, parse_policies
-from ..report.bulk import render_bulk_summary
-from ..report.junit import render_junit
+from ..report.bulk import BulkRow, bulk_summary_lines, report_file_name
+from ..report.junit import JUNIT_HEAD, JUNIT_TAIL, junit_suite, render_junit
 from ..report.scan import render_csv as render_scan_csv
 from ..report.scan import render_html, render_markdown
 from ..report.scan import render_json as render_scan_json
 from ..report.scan import render_table as render_scan_table
 from ..store.baseline import read_baseline, write_baseline
 from ..store.history import History, default_path
+from ..store.spool import SortedSpool
 from ..summary import summarise
+from ..text import plural, printable
 from .common import (
-    EXIT_INTERRUPTED,
     EXIT_OK,
     EXIT_POLICY,
     EXIT_UNREACHABLE,
@@ -40,8 +42,14 @@ from .common import (
     expect,
     http_options,
     open_output,
+    progress_bar,
     say_unreachable,
+    stop_exit,
+    stopped,
+    terminal_width,
+    use_color,
 )
+from .scan_args import ReportTarget, parse_reports
 
 EXTENSIONS = {"table": "txt", "markdown": "md", "json": "json", "csv": "csv", "html": "html", "junit": "xml"}
 
@@ -54,20 +62,28 @@ SCAN_RENDERERS: dict[str, Callable[[ScanReport], str]] = {
 
 def cmd_scan(args: argparse.Namespace) -> int:
     policies = parse_policies(args.fail_on)
+    reports = parse_reports(args.report, args.output, bool(args.input))
     if args.input:
         if not args.out:
             raise InputError("--input needs --out DIR for the per-brand reports")
         if args.baseline:
             raise InputError("--baseline holds one brand; with --input the history database is the baseline")
-        configs = [replace(c, depth=Depth(args.depth)) if args.depth else c for c in read_brands(args.input)]
-        if not configs:
+        brands = read_brands(args.input)  # checked whole here, then read again a brand at a time
+        if not brands:
             raise InputError(f"{args.input}: no brands")
+        depth = Depth(args.depth) if args.depth else None
+        configs: Iterable[Config] = (replace(c, depth=depth) if depth else c for c in brands)
+        total, single = len(brands), None
     else:
         path = find_config(args.config)
         if path is None and not args.brand:
             raise InputError("no brand: give one (handlecheck scan acme) or write a config (handlecheck init)")
+        base = load_config(path) if path is not None else None
+        note = brand_note(base, args.brand)
+        if note is not None:
+            print(f"handlecheck: note: {printable(note)}", file=sys.stderr)
         config = overlay(
-            load_config(path) if path is not None else None,
+            base,
             brand=args.brand,
             aliases=args.alias,
             owned=[Owned.parse(text) for text in args.owned],
@@ -75,40 +91,50 @@ def cmd_scan(args: argparse.Namespace) -> int:
             domains=args.domain,
             depth=Depth(args.depth) if args.depth else None,
         )
-        if not Brand.parse(config.brand).handle:
-            raise InputError(f"brand {config.brand[:60]!r} has no letters or digits")
-        configs = [config]
-    platforms = chosen_platforms(args, configs[0] if not args.input else None)
+        problem = brand_problem(config.brand)
+        if problem is not None:
+            raise InputError(problem)
+        configs, total, single = [config], 1, config
+    platforms = chosen_platforms(args, single)
     out_dir = Path(args.out) if args.out else None
     if out_dir is not None:
         try:
             out_dir.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            raise InputError(f"cannot create {out_dir}: {exc.strerror or exc}") from None
+            raise storage_error("reports into", out_dir, exc) from None
     with ExitStack() as stack:
         history = None if args.no_db else stack.enter_context(History(args.db or default_path()))
-        bar = tqdm(unit="check", file=sys.stderr, disable=args.no_progress or not sys.stderr.isatty(), leave=False)
+        bar = progress_bar(args)
         stack.callback(bar.close)
-        run = _BulkRun(args, platforms, history, bar, out_dir, policies)
+        spool = stack.enter_context(SortedSpool()) if args.input else None  # each brand's line, on disk
+        run = _BulkRun(args, platforms, history, bar, out_dir, policies, spool, reports)
         try:
-            aio.run(run.scan_all(configs))
-        except KeyboardInterrupt:
+            aio.run(run.scan_all(configs, total))
+        except KeyboardInterrupt as stop:  # Ctrl-C, SIGTERM, SIGHUP
             written = run.write_partial()
-            print(f"handlecheck: interrupted; partial reports written for {written} brands, "
+            print(f"handlecheck: {stopped(stop)}; partial reports written for {plural(written, 'brand')}, "
                   "the rest resumes on the next run", file=sys.stderr)  # fmt: skip
-            return EXIT_INTERRUPTED
+            return stop_exit(stop)
+        except StorageError as exc:  # e.g. the history's disk is full: report what was gathered
+            written = run.write_partial()
+            if not written:
+                raise
+            print(f"handlecheck: error: {printable(str(exc))}; partial reports written for {plural(written, 'brand')}",
+                  file=sys.stderr)  # fmt: skip
+            return EXIT_UNREACHABLE  # the scan is incomplete
         bar.close()
         run.finish()
-        for line in run.violations:
-            print(f"handlecheck: fail: {line}", file=sys.stderr)
+        for line in run.violations:  # brands, handles and reasons from files and servers: made printable
+            print(f"handlecheck: fail: {printable(line, 500)}", file=sys.stderr)
         if run.violations:
             return EXIT_POLICY
         if run.unreachable is not None:
             say_unreachable(run.unreachable)
             return EXIT_UNREACHABLE
-        if run.incomplete:  # whatever the policy: an incomplete scan never passes as clean
-            names = ", ".join(run.incomplete[:10])
-            print(f"handlecheck: incomplete: too many unknown answers on critical/high platforms ({names})",
+        if run.incomplete_count:  # whatever the policy: an incomplete scan never passes as clean
+            names = ", ".join(printable(name, 60) for name in run.incomplete[:10])
+            more = f" and {run.incomplete_count - 10} more" if run.incomplete_count > 10 else ""
+            print(f"handlecheck: incomplete: too many unknown answers on critical/high platforms ({names}{more})",
                   file=sys.stderr)  # fmt: skip
             return EXIT_UNREACHABLE
     return EXIT_OK
@@ -120,11 +146,13 @@ class _BulkRun:
 
     def __init__(
         self, args: argparse.Namespace, platforms: Sequence[Platform], history: History | None, bar: tqdm[Any],
-        out_dir: Path | None, policies: frozenset[FailOn],
+        out_dir: Path | None, policies: frozenset[FailOn], spool: SortedSpool | None = None,
+        reports: Sequence[ReportTarget] = (),
     ) -> None:  # fmt: skip
         self.args = args
         self.bar = bar
         self.out_dir = out_dir
+        self.reports = reports  # --report FORMAT=PATH, one brand only
         self.scanner = BulkScan(
             platforms,
             options=http_options(args),
@@ -137,26 +165,29 @@ class _BulkRun:
             on_planned=expect(bar),
         )
         self.violations: list[str] = []
-        self.incomplete: list[str] = []
+        self.incomplete: list[str] = []  # the first ten brands whose scan is incomplete
+        self.incomplete_count = 0
         self.unreachable: str | None = None  # why nothing answered, in a one-brand run
-        self.written: list[ScanReport] = []
+        self.spool = spool  # with --input: each brand's summary line (or junit <testsuite>), not its report
         self.bulk = out_dir is not None and bool(args.input)
         self.brands_done = 0
 
     def _advance(self, _: Result) -> None:
         self.bar.update()
 
-    async def scan_all(self, configs: Sequence[Config]) -> None:
+    async def scan_all(self, configs: Iterable[Config], total: int) -> None:
         async for outcome in self.scanner.run(configs):
             self.brands_done += 1
-            self.bar.set_postfix_str(f"{self.brands_done}/{len(configs)} brands", refresh=False)
+            self.bar.set_postfix_str(f"{self.brands_done}/{total} brands", refresh=False)
             self._conclude(outcome)
 
     def _conclude(self, outcome: BrandOutcome) -> None:
         report = outcome.report
         self.violations += outcome.violations
         if report.incomplete:
-            self.incomplete.append(report.brand)
+            self.incomplete_count += 1
+            if len(self.incomplete) < 10:
+                self.incomplete.append(report.brand)
         mine = summarise(r for r in report.results if r.handle == report.handle)
         if not self.bulk and mine.unreachable:
             self.unreachable = mine.unreachable_cause
@@ -168,22 +199,34 @@ class _BulkRun:
         fmt = self.args.format
         if not self.bulk:
             with ExitStack() as stack:
-                open_output(stack, self.args.output).write(SCAN_RENDERERS[fmt](report))
+                out = open_output(stack, self.args.output)
+                if fmt == "table":  # fitted to the terminal, coloured by --color
+                    out.write(render_scan_table(report, width=terminal_width(out), color=use_color(self.args, out)))
+                else:
+                    out.write(SCAN_RENDERERS[fmt](report))
+            for target in self.reports:
+                write_atomic(target.path, SCAN_RENDERERS[target.format](report), "report")
             return
-        assert self.out_dir is not None
-        name = Brand.parse(report.brand).handle or "brand"
-        (self.out_dir / f"{name}.{EXTENSIONS[fmt]}").write_text(SCAN_RENDERERS[fmt](report), encoding="utf-8")
-        self.written.append(report)
+        assert self.out_dir is not None and self.spool is not None
+        name = report_file_name(report.brand, EXTENSIONS[fmt])
+        write_atomic(self.out_dir / name, SCAN_RENDERERS[fmt](report), "report")
+        row = BulkRow.of(report, name)
+        self.spool.add(row.brand.casefold(), [junit_suite(report)] if fmt == "junit" else row.cells())
 
     def finish(self) -> None:
         if not self.bulk:
             return
+        assert self.spool is not None
         with ExitStack() as stack:
             out = open_output(stack, self.args.output)
-            if self.args.format == "junit":
-                out.write(render_junit(self.written))
+            if self.args.format != "junit":
+                out.writelines(bulk_summary_lines(self.spool, str(self.out_dir)))
+            elif not self.spool:
+                out.write(render_junit([]))
             else:
-                out.write(render_bulk_summary(self.written, str(self.out_dir)))
+                out.write(JUNIT_HEAD)
+                out.writelines(suite for (suite,) in self.spool)
+                out.write(JUNIT_TAIL)
 
     def write_partial(self) -> int:
         """Reports for the brands a Ctrl-C stopped, from what they had gathered; how many."""

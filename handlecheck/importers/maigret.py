@@ -19,6 +19,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..models import Skipped
+from ..text import article
 from .common import (
     NOT_SUCCESS,
     NSFW_TAGS,
@@ -73,7 +74,7 @@ def _site(name: str, raw: Any, ids: Ids, engines: dict[str, Any], nsfw: bool) ->
     if NSFW_TAGS & set(site_tags) and not nsfw:
         return Skipped(name, "NSFW (include with --nsfw)")
     if site.get("type") not in (None, "username"):
-        return Skipped(name, f"checks a {site['type']}, not a username")
+        return Skipped(name, f"checks {article(str(site['type']))}, not a username")
     if site.get("protocol") not in (None, "http", "https"):
         return Skipped(name, f"protocol {site['protocol']!r} is not http(s)")
 

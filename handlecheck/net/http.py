@@ -7,9 +7,11 @@ Failures never escape as aiohttp exceptions: `fetch` returns an HttpResponse or 
 from __future__ import annotations
 
 import asyncio
+import logging
 import random
 import ssl
 from collections.abc import Hashable
+from concurrent.futures import Future
 from dataclasses import dataclass, field, replace
 from types import TracebackType
 
@@ -25,6 +27,7 @@ from yarl import URL
 
 from ..models import HttpRequest, HttpResponse, RateLimit, Reason
 from ..rules.addresses import Refusal, url_refusal
+from ..text import printable
 from .bodies import read_capped, undecodable_coding, undecoded_coding, unreadable
 from .politeness import BudgetSpent, HostLimiter, host_key, parse_retry_after
 from .reachability import Failure, Reachability
@@ -35,6 +38,7 @@ DEFAULT_USER_AGENT = (
     "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/142.0.0.0 Safari/537.36"
 )
 CONNECT_TIMEOUT = 10.0
+log = logging.getLogger(__name__)  # -v: each retry and each host slowed down
 
 
 def socket_budget() -> int:
@@ -97,7 +101,7 @@ class _RetryableStatus(Exception):
     """A 5xx answer: worth asking again, and the answer to return if not."""
 
     def __init__(self, response: HttpResponse) -> None:
-        super().__init__(response.status)
+        super().__init__(f"status {response.status}")
         self.response = response
 
 
@@ -233,6 +237,7 @@ class HttpClient:
             if limiter.budget_spent():
                 return response
             limiter.slowed_down(retry_after)
+            log.info("%s answered %d: slowed to a request every %.1fs", key, response.status, limiter.current.interval)
 
     async def _retrying(self, request: HttpRequest, key: str, limiter: HostLimiter) -> HttpResponse:
         """One answer to `request`, asking again after a network error or a plain 5xx."""
@@ -243,6 +248,7 @@ class HttpClient:
                 if isinstance(first, _RetryableStatus):
                     return first.response
                 raise
+            self._log_retry(request, first, 1)
             await asyncio.sleep(self._backoff(0))
         # Most requests succeed at once; tenacity takes over only for the retries.
         retrying = AsyncRetrying(
@@ -250,6 +256,7 @@ class HttpClient:
             wait=self._wait,
             retry=retry_if_exception(self._should_retry),
             reraise=True,
+            before_sleep=lambda state: self._log_retry(request, state.outcome, state.attempt_number + 1),
         )
         try:
             async for attempt in retrying:
@@ -258,6 +265,10 @@ class HttpClient:
         except _RetryableStatus as final:
             return final.response
         raise AssertionError("unreachable: tenacity returns or raises")  # pragma: no cover
+
+    def _log_retry(self, request: HttpRequest, cause: BaseException | Future[object] | None, number: int) -> None:
+        why = cause.exception() if isinstance(cause, Future) else cause
+        log.info("retry %d of %d for %s: %s", number, self.options.retries, printable(request.url, 200), why)
 
     def _refusal(self, limiter: HostLimiter) -> FetchError | None:
         """Why the request must not be sent: the run is offline, or the host closed."""

@@ -5,6 +5,12 @@ what changed since the baseline (the previous complete scan in the history, or a
 snapshot), and which `--fail-on` policies it breaks. It writes nothing but the history: the
 caller renders and stores the reports. Brands are taken from `configs` a few at a time and
 outcomes are handed over through a short queue, so memory stays flat in the number of brands.
+
+Rerunning a stopped run finishes it without a second scan of any brand: a brand's scan that
+began within `max_age` is continued under its id (see `History.start_scan`), whether the stop
+left it unfinished or it had finished just before. Its answers are recalled, not asked again,
+and its outcome (and so its report) is made again, as if the first run had not been stopped.
+A brand listed twice is recorded in that one scan too.
 """
 
 from __future__ import annotations
@@ -96,9 +102,10 @@ class BulkScan:
                 await asyncio.gather(feeder, return_exceptions=True)
 
     def partial_reports(self) -> list[ScanReport]:
-        """Reports for the brands a stop interrupted, from what they had gathered."""
+        """Reports for the brands a stop interrupted, from what they had gathered: marked partial."""
         return [
-            assemble(config, self.platforms, progress, config.depth) for config, progress in self._unfinished.values()
+            assemble(config, self.platforms, progress, config.depth, stopped=True)
+            for config, progress in self._unfinished.values()
         ]
 
     def _recall(self, handle: str, platform: Platform) -> Result | None:
@@ -140,7 +147,7 @@ class BulkScan:
             return self.baseline
         if self.history is None:
             return None
-        earlier = [s for s in self.history.scans(brand) if s.id != scan_id and s.status == "done"]
+        earlier = [s for s in self.history.scans(brand) if s.id != scan_id and s.complete]  # never a partial one
         return from_history(self.history, earlier[0].id, brand) if earlier else None
 
 

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 
 from ..candidates import Brand
 from ..config import Config
-from ..domain import Depth, Finding, ScanReport
+from ..domain import Action, Depth, Finding, ScanReport, TodoItem, Unfinished
 from ..models import Platform, Priority, Result, Verdict
 from ..net.checker import Checker
 from ..net.http import HttpOptions
@@ -37,6 +37,8 @@ class Progress:
     results: list[Result] = field(default_factory=list)
     findings: tuple[Finding, ...] = ()
     lookalike_checks: int = 0
+    planned: int = 0  # handle checks
+    hunted: bool = False  # the lookalike hunt finished
     started_at: datetime = field(default_factory=lambda: datetime.now(UTC))
 
 
@@ -67,6 +69,7 @@ async def scan(
     handles = variants(config.brand, config.aliases)
     pairs = [(h, p) for h in handles for p in platforms]
     pairs += [(o.handle, p) for p in platforms for o in config.owned if o.platform == p.id]
+    gathered.planned = len(pairs)
     if on_planned is not None:
         on_planned(len(pairs))
 
@@ -84,6 +87,7 @@ async def scan(
     )  # fmt: skip
     gathered.findings = hunted_report.findings
     gathered.lookalike_checks = len(hunted_report.results)
+    gathered.hunted = True
     timings = {
         "checks_seconds": round(checked - clock, 3),
         "lookalikes_seconds": round(time.monotonic() - checked, 3),
@@ -98,12 +102,21 @@ def assemble(
     gathered: Progress,
     depth: Depth,
     timings: dict[str, float] | None = None,
+    *,
+    stopped: bool = False,
 ) -> ScanReport:
-    """A ScanReport from what was gathered: the whole of it, or what a stopped scan had."""
+    """A ScanReport from what was gathered: the whole of it, or (`stopped`) what a stopped
+    scan had, marked partial, with running the scan again first on its to-do list."""
     handle = Brand.parse(config.brand).handle
     handles = variants(config.brand, config.aliases)
     results = tuple(gathered.results)
     best = best_handle(handles, results, platforms, config)
+    todo = build_todo(config, platforms, results, gathered.findings, best)
+    unfinished = Unfinished(len(results), gathered.planned, gathered.hunted) if stopped else None
+    if unfinished is not None:
+        rerun = TodoItem(Action.RETRY, Priority.CRITICAL, "", "the whole scan", handle, None,
+                         f"{unfinished.describe()}; run it again (it resumes)")  # fmt: skip
+        todo = (rerun, *todo)
     return ScanReport(
         brand=config.brand,
         handle=handle,
@@ -112,11 +125,13 @@ def assemble(
         handles=handles,
         results=results,
         findings=gathered.findings,
-        todo=build_todo(config, platforms, results, gathered.findings, best),
+        todo=todo,
         best_handle=best,
         lookalike_checks=gathered.lookalike_checks,
         started_at=gathered.started_at,
         finished_at=datetime.now(UTC),
         timings=timings or {},
         incomplete=is_incomplete(results, platforms, handle, config.max_unknown),
+        unfinished=unfinished,
+        owned=config.owned,
     )

@@ -73,10 +73,12 @@ def import_document(document: Any, *, source: str, nsfw: bool = False) -> Conver
         raise ConfigError(f"not a usable {file_format} file: {exc}", source=source) from None
     builder = Builder(source, None, {"platforms": list(imported.entries)})
     platforms, errors = builder.build_all(imported.entries)
-    failed = {index for index, _ in errors}
+    reasons: dict[int, list[str]] = {}
+    for index, error in errors:
+        reasons.setdefault(index, []).append(f"{error.path}: {error.reason}")
+    failed = set(reasons)
     rejected = tuple(
-        Skipped(str(imported.entries[index].get("name", "?")), f"{error.path}: {error.reason}")
-        for index, error in errors
+        Skipped(str(imported.entries[index].get("name", "?")), "; ".join(why)) for index, why in reasons.items()
     )
     kept = tuple(e for i, e in enumerate(imported.entries) if i not in failed)
     return Conversion(kept, Catalogue(platforms, file_format, imported.skipped + rejected))
@@ -162,7 +164,4 @@ def parse_platforms(text: str, *, source: str = "<string>") -> tuple[Platform, .
 def validate_platforms(text: str, *, source: str = "<string>") -> tuple[tuple[Platform, ...], list[ConfigError]]:
     """Every platform that builds, and every error of the file (in file order)."""
     data = read_yaml(text, source)
-    builder = Builder(source, YamlLines(text), data)
-    builder.check_top(top_validator())
-    platforms, errors = builder.build_all(data["platforms"])
-    return platforms, [error for _, error in errors]
+    return Builder(source, YamlLines(text), data).build_file(top_validator())

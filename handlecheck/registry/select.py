@@ -3,12 +3,13 @@ and the --only/--tags/--exclude pick, in one place for the library and the CLI."
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import difflib
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..config import Selection
-from ..errors import InputError
+from ..config import NamedId, Selection
+from ..errors import ConfigError, InputError
 from ..models import (
     Catalogue,
     Platform,
@@ -29,7 +30,7 @@ def select(
     only_set, exclude_set, tag_set = set(only), set(exclude), set(tags)
     missing = sorted((only_set | exclude_set) - known)
     if missing:
-        raise InputError(f"unknown platform id {missing[0]!r} (see: handlecheck platforms list)")
+        raise InputError(unknown_id(missing[0], known))
     chosen = tuple(
         p
         for p in platforms
@@ -38,6 +39,13 @@ def select(
     if not chosen:
         raise InputError("no platform matches the selection (--only / --tags / --exclude)")
     return chosen
+
+
+def unknown_id(platform_id: str, known: Collection[str]) -> str:
+    """Why `platform_id` cannot be used, with the closest id of the catalogue (`known`)."""
+    close = difflib.get_close_matches(platform_id, known, n=1)
+    hint = f"did you mean {close[0]!r}?" if close else "see: handlecheck platforms list"
+    return f"unknown platform id {platform_id!r} ({hint})"
 
 
 def merge(base: Catalogue, *additions: Catalogue) -> Catalogue:
@@ -64,13 +72,18 @@ class Chosen:
     """Entries of the platform files that could not be used (see `platforms validate`)."""
 
 
-def choose_platforms(selection: Selection | None = None) -> Chosen:
-    """The platforms `selection` names (default: the whole bundled catalogue)."""
+def choose_platforms(selection: Selection | None = None, named: Iterable[NamedId] = ()) -> Chosen:
+    """The platforms `selection` names (default: the whole bundled catalogue). Each id a
+    config names (`named`) must be in the catalogue loaded: a ConfigError says where it is not."""
     selection = selection or Selection()
     catalogue = merge(
         load_catalogue(selection.file, nsfw=selection.nsfw),
         *(load_catalogue(path, nsfw=selection.nsfw) for path in selection.add),
     )
+    known = {p.id for p in catalogue.platforms}
+    for name in named:
+        if name.id not in known:
+            raise ConfigError(unknown_id(name.id, known), source=name.source, line=name.line, path=name.path)
     skip = read_skip_file(selection.skip_file) if selection.skip_file else set()
     usable = [p for p in catalogue.platforms if p.id not in skip]
     exclude = [e for e in selection.exclude if e not in skip]

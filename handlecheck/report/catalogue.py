@@ -11,7 +11,7 @@ from tabulate import tabulate
 
 from ..models import Catalogue, Platform, SourceFormat
 from ..pipeline.selfcheck import Health, PlatformHealth
-from ..text import printable, spreadsheet_cell
+from ..text import plural, printable, spreadsheet_cell
 
 HEALTH_ORDER = (Health.BROKEN, Health.UNREACHABLE, Health.UNTESTED, Health.WORKING)
 
@@ -43,10 +43,12 @@ def render_platform_list(platforms: Sequence[Platform], environ: Mapping[str, st
         writer.writerows({k: spreadsheet_cell(str(v)) for k, v in row.items()} for row in rows)
         return out.getvalue()
     table = [
-        [r["id"], r["name"], r["tags"], r["priority"], "yes" if r["verified"] else "no", r["credentials"]] for r in rows
-    ]
+        [printable(str(r["id"])), printable(str(r["name"])), printable(str(r["tags"])), r["priority"],
+         "yes" if r["verified"] else "no", printable(str(r["credentials"]))]
+        for r in rows
+    ]  # fmt: skip
     headers = ["id", "name", "tags", "priority", "verified", "credentials (environment)"]
-    return tabulate(table, headers=headers, tablefmt="simple") + f"\n\n{len(platforms)} platforms\n"
+    return tabulate(table, headers=headers, tablefmt="simple") + f"\n\n{plural(len(platforms), 'platform')}\n"
 
 
 def health_counts(reports: Sequence[PlatformHealth]) -> dict[str, int]:
@@ -58,7 +60,7 @@ def render_selfcheck(reports: Sequence[PlatformHealth], fmt: str) -> str:
     counts = health_counts(reports)
     if fmt == "json":
         return json.dumps({"platforms": [r.to_dict() for r in ordered], "summary": counts}, indent=2) + "\n"
-    rows = [[r.platform, r.health.value, printable(r.detail, 100)] for r in ordered]
+    rows = [[printable(r.platform), r.health.value, printable(r.detail, 100)] for r in ordered]
     return (
         tabulate(rows, headers=["platform", "health", "detail"], tablefmt="simple")
         + "\n\n"
@@ -72,11 +74,11 @@ def render_validation(path: str, catalogue: Catalogue, errors: int) -> str:
     where = printable(path, 200)
     if catalogue.format is not SourceFormat.HANDLECHECK:
         lines = [
-            f"{where}: {catalogue.format} database: {len(catalogue.platforms)} platforms import, "
+            f"{where}: {catalogue.format} database: {plural(len(catalogue.platforms), 'platform')} import, "
             f"{len(catalogue.skipped)} left out"
         ]
         lines += [f"  {printable(s.name, 60)}: {printable(s.reason, 200)}" for s in catalogue.skipped]
         return "\n".join(lines) + "\n"
     if errors:
         return ""
-    return f"{where}: {len(catalogue.platforms)} platforms, no errors\n"
+    return f"{where}: {plural(len(catalogue.platforms), 'platform')}, no errors\n"

@@ -11,16 +11,18 @@ from tabulate import tabulate
 
 from ..models import Platform, Result, Verdict
 from ..summary import Summary
-from ..text import printable, spreadsheet_cell
+from ..text import plural, printable, spreadsheet_cell
 
 VERDICT_ORDER = (Verdict.TAKEN, Verdict.AVAILABLE, Verdict.RESERVED, Verdict.UNKNOWN, Verdict.INVALID)
 CSV_FIELDS = ("handle", "platform", "verdict", "reason", "url", "http_status", "elapsed_ms", "evidence", "checked_at")
+OURS = "ours"  # a taken name the brand's config lists as its own
 _COLOURS = {
-    Verdict.TAKEN: "\x1b[33m",
-    Verdict.AVAILABLE: "\x1b[32m",
-    Verdict.RESERVED: "\x1b[35m",
-    Verdict.UNKNOWN: "\x1b[31m",
-    Verdict.INVALID: "\x1b[2m",
+    Verdict.TAKEN.value: "\x1b[33m",
+    Verdict.AVAILABLE.value: "\x1b[32m",
+    Verdict.RESERVED.value: "\x1b[35m",
+    Verdict.UNKNOWN.value: "\x1b[31m",
+    Verdict.INVALID.value: "\x1b[2m",
+    OURS: "\x1b[36m",
 }
 _RESET = "\x1b[0m"
 
@@ -44,8 +46,7 @@ def render_table(
         if not group:
             continue
         heading = f"{verdict.value.upper()} ({len(group)})"
-        if color:
-            heading = f"{_COLOURS[verdict]}{heading}{_RESET}"
+        heading = paint(heading, verdict.value, color=color)
         rows = []
         for r in group:
             row = [printable(r.handle), printable(names.get(r.platform, r.platform)), printable(r.url or "-", 70)]
@@ -62,8 +63,8 @@ def render_table(
 def summary_line(summary: Summary) -> str:
     counts = ", ".join(f"{summary.verdicts[v]} {v}" for v in VERDICT_ORDER if summary.verdicts.get(v))
     line = (
-        f"{_count(summary.total, 'check')} ({_count(summary.handles, 'handle')} x "
-        f"{_count(summary.platforms, 'platform')}): {counts or 'nothing'}"
+        f"{plural(summary.total, 'check')} ({plural(summary.handles, 'handle')} x "
+        f"{plural(summary.platforms, 'platform')}): {counts or 'nothing'}"
     )
     if summary.unknown_reasons:
         reasons = ", ".join(f"{n} {r}" for r, n in summary.unknown_reasons.items())
@@ -73,8 +74,31 @@ def summary_line(summary: Summary) -> str:
     return line
 
 
-def _count(number: int, noun: str) -> str:
-    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
+def paint(text: str, state: str, *, color: bool) -> str:
+    """`text` in the colour of a verdict (or of "ours") when `color` is on."""
+    code = _COLOURS.get(state)
+    return f"{code}{text}{_RESET}" if color and code else text
+
+
+def fit_table(rows: Sequence[Sequence[str]], headers: Sequence[str], free: Sequence[int], width: int | None) -> str:
+    """A "simple" table at most `width` characters wide (None: as wide as it comes): the widest of
+    the free-text columns `free` (by index) are cut down to one level with `printable`'s limit."""
+    table = tabulate(rows, headers=headers, tablefmt="simple")
+    if width is None:
+        return table
+    limits = {i: max((len(row[i]) for row in rows), default=0) for i in free}
+    floor = {i: max(len(headers[i]), 8) for i in free}
+    while (over := max(len(printable(line)) for line in table.splitlines()) - width) > 0:  # colours: no width
+        level = max(limits.values(), default=0)
+        while level > 0 and sum(max(0, n - max(level, floor[i])) for i, n in limits.items()) < over:
+            level -= 1
+        lowered = {i: min(n, max(level, floor[i])) for i, n in limits.items()}
+        if lowered == limits:
+            break  # the fixed columns alone are wider than the terminal
+        limits = lowered
+        cut = [[printable(cell, limits[i]) if i in limits else cell for i, cell in enumerate(row)] for row in rows]
+        table = tabulate(cut, headers=headers, tablefmt="simple")
+    return table
 
 
 def render_json(results: Sequence[Result], summary: Summary) -> str:

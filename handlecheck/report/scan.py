@@ -9,14 +9,16 @@ import csv
 import io
 import json
 import re
+import textwrap
 from importlib import resources
 
 import jinja2
-from tabulate import tabulate
 
 from ..domain import Action, ScanReport
-from ..models import Verdict
-from ..text import printable, spreadsheet_cell
+from ..models import Platform, Verdict
+from ..rules.handles import canonical
+from ..text import plural, printable, spreadsheet_cell
+from .results import OURS, fit_table, paint
 
 TODO_CSV_FIELDS = (
     "priority", "action", "platform", "handle", "link", "reason", "owner", "email_alias", "suggestion", "evidence",
@@ -52,10 +54,39 @@ def _link(url: str | None) -> str:
 
 def _headline(report: ScanReport) -> str:
     found = len(report.findings)
-    return (
-        f"Scanned {report.started_at:%Y-%m-%d %H:%M} UTC, {len(report.platforms)} platforms, depth {report.depth}, "
-        f"{report.lookalike_checks} lookalike checks, {found} lookalike account{'s' if found != 1 else ''} found"
-    )
+    looked = f"{plural(report.lookalike_checks, 'lookalike check')}, {plural(found, 'lookalike account')} found"
+    if report.unfinished is not None and not report.unfinished.lookalikes_checked:
+        looked = "lookalikes not checked"
+    scanned = f"Scanned {report.started_at:%Y-%m-%d %H:%M} UTC, {plural(len(report.platforms), 'platform')}"
+    return f"{scanned}, depth {report.depth}, {looked}"
+
+
+def state(report: ScanReport, platform: Platform, handle: str) -> str:
+    """A handle's verdict on a platform; "ours" for a taken name the config owns; "unchecked"."""
+    result = report.result(platform.id, handle)
+    if result is None:
+        return "unchecked"
+    owned = {canonical(o.handle, platform) for o in report.owned if o.platform == platform.id}
+    return OURS if result.verdict is Verdict.TAKEN and canonical(handle, platform) in owned else result.verdict.value
+
+
+def counts(report: ScanReport) -> dict[str, int]:
+    """The summary band: what is to register, report and claim, and what could not be told."""
+    todo = report.summary()["todo"]
+    unknown = sum(r.verdict is Verdict.UNKNOWN for r in report.results if r.handle == report.handle)
+    return {"to register": todo.get("register", 0), "to report": todo.get("report", 0),
+            "to claim": todo.get("claim", 0), "unknown": unknown}  # fmt: skip
+
+
+def _evidence_link(evidence: str) -> str | None:
+    """The profile URL of a "profile: URL" evidence line, when it can be a link."""
+    label, _, rest = evidence.partition(": ")
+    return _safe_url(rest) if label == "profile" else None
+
+
+def partial_line(report: ScanReport) -> str | None:
+    """The first line of a partial report's every format; None for a complete one."""
+    return f"PARTIAL SCAN: {report.unfinished.describe()}" if report.unfinished else None
 
 
 def _best(report: ScanReport) -> str | None:
@@ -63,13 +94,15 @@ def _best(report: ScanReport) -> str | None:
     if best is None:
         return None
     return (
-        f"{best.handle}: free or already yours on {len(best.available_on)} platforms, "
+        f"{best.handle}: free or already yours on {plural(len(best.available_on), 'platform')}, "
         f"{best.coverage:.0%} of the priority weight ({best.weight} of {best.total_weight})"
     )
 
 
 def render_markdown(report: ScanReport) -> str:
-    lines = [f"# handlecheck: {md(report.brand)}", "", md(_headline(report)) + "."]
+    partial = partial_line(report)
+    lines = [f"**{md(partial)}**", ""] if partial else []
+    lines += [f"# handlecheck: {md(report.brand)}", "", md(_headline(report)) + "."]
     if report.incomplete:
         lines += ["", "**Incomplete:** too many platforms that matter most did not answer; run the scan again."]
     best = _best(report)
@@ -94,7 +127,8 @@ def render_markdown(report: ScanReport) -> str:
         for step in item.steps:
             lines.append(f"  - [ ] {md(step)}")
         for evidence in item.evidence:
-            lines.append(f"  - {md(evidence)}")
+            profile = _evidence_link(evidence)
+            lines.append(f"  - profile: <{profile}>" if profile else f"  - {md(evidence)}")
     return "\n".join(lines) + "\n"
 
 
@@ -115,19 +149,29 @@ def render_json(report: ScanReport) -> str:
     return json.dumps(report.to_dict(), indent=2, ensure_ascii=False) + "\n"
 
 
-def render_table(report: ScanReport) -> str:
-    blocks = [f"handlecheck: {printable(report.brand)}", _headline(report)]
+def render_table(report: ScanReport, *, width: int | None = None, color: bool = False) -> str:
+    """The to-do list and the brand handle's state on each platform, `width` characters wide at
+    most (free text is wrapped or cut short), verdicts coloured when `color` is on."""
+    partial = partial_line(report)
+    blocks = [partial] if partial else []
+    blocks += [f"handlecheck: {printable(report.brand)}", _headline(report)]
     best = _best(report)
     if best:
-        blocks.append(f"Best common handle: {best}")
+        blocks.append(f"Best common handle: {printable(best)}")
     if report.incomplete:
         blocks.append("INCOMPLETE: too many critical/high platforms did not answer")
+    text = "\n".join(textwrap.fill(block, width) if width else block for block in blocks) + "\n\n"
     rows = [[i.priority.value, i.action.value, printable(i.platform_name, 24), printable(i.handle, 24),
              printable(i.link or "-", 60), printable(i.reason, 70)] for i in report.todo]  # fmt: skip
-    table = tabulate(rows, headers=["priority", "action", "platform", "handle", "link", "why"], tablefmt="simple")
-    counts = report.summary()["todo"]
-    tally = ", ".join(f"{n} {a}" for a, n in counts.items()) or "nothing to do"
-    return "\n".join(blocks) + "\n\n" + (table + "\n\n" if rows else "") + f"To do: {tally}\n"
+    if rows:
+        headers = ["priority", "action", "platform", "handle", "link", "why"]
+        text += fit_table(rows, headers, (2, 4, 5), width) + "\n\n"
+    looked_up = [(p, state(report, p, report.handle)) for p in report.platforms]
+    states = [[printable(p.name, 24), p.priority.value, paint(word, word, color=color)] for p, word in looked_up]
+    if states:
+        text += fit_table(states, ["platform", "priority", printable(report.handle, 24)], (0,), width) + "\n\n"
+    tally = ", ".join(f"{n} {a}" for a, n in report.summary()["todo"].items()) or "nothing to do"
+    return text + f"To do: {tally}\n"
 
 
 def _environment() -> jinja2.Environment:
@@ -142,17 +186,20 @@ def render_html(report: ScanReport) -> str:
         cells = []
         for handle in report.handles:
             result = report.result(platform.id, handle)
-            verdict = result.verdict.value if result else "unchecked"
-            cells.append({"verdict": verdict, "title": printable(result.evidence if result else "", 300)})
+            evidence = printable(result.evidence if result else "", 300)
+            cells.append({"verdict": state(report, platform, handle), "title": evidence})
         grid.append({"platform": platform, "cells": cells})
     template = _environment().get_template("report.html.j2")
     return template.render(
         report=report,
         headline=_headline(report),
+        partial=partial_line(report),
         best=_best(report),
         grid=grid,
         verbs=VERBS,
-        verdicts=[v.value for v in Verdict],
+        verdicts=[v.value for v in Verdict] + [OURS],
+        counts=counts(report),
+        profile_link=_evidence_link,
         safe_link=_safe_url,
         clean=printable,
         todo_items=list(report.todo),

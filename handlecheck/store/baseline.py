@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 from ..errors import ConfigError, InputError
 from ..files import write_atomic
 from ..policy import Snapshot
-from .history import History, ScanRecord
+from .history import History, ScanRecord, no_scans
+
+INCLUDE_PARTIAL = "--include-partial compares partial scans too"
 
 
 def from_history(history: History, scan_id: int, brand: str) -> Snapshot:
@@ -39,6 +42,38 @@ def read_baseline(path: str | Path) -> Snapshot | None:
 
 def write_baseline(path: str | Path, snapshot: Snapshot) -> None:
     write_atomic(path, json.dumps(snapshot.to_dict(), indent=2) + "\n", "baseline")
+
+
+@dataclass(frozen=True, slots=True)
+class ScanPair:
+    """The two scans `diff` compares, and the newer partial scans it left out to do so."""
+
+    older: ScanRecord
+    latest: ScanRecord
+    skipped: tuple[ScanRecord, ...]
+
+
+def scans_to_compare(
+    history: History, brand: str, since: str | None = None, *, include_partial: bool = False
+) -> ScanPair:
+    """The brand's two newest complete scans (any scans, with `include_partial`), or its newest
+    and the one `since` names. A scan a stop interrupted knows only part of what a whole one
+    does: compared, it would show every lookalike it did not get to as vanished. A scan id given
+    with `since` is used whether complete or not: it was asked for."""
+    scans = history.scans(brand)
+    if not scans:
+        raise no_scans(brand, history.path)
+    usable = scans if include_partial else [s for s in scans if s.complete]
+    partial = len(scans) - len(usable)
+    name = scans[0].brand
+    if not usable:
+        raise InputError(f"no complete scan of {name} yet, only {partial} partial ({INCLUDE_PARTIAL})")
+    latest = usable[0]
+    if since is None and len(usable) == 1 and partial:
+        raise InputError(f"only one complete scan of {name}: nothing to compare with yet ({INCLUDE_PARTIAL})")
+    by_id = since is not None and since.isdigit()
+    older = earlier_scan(scans if by_id else usable, latest, since)
+    return ScanPair(older, latest, tuple(scans[: scans.index(latest)]))
 
 
 def earlier_scan(scans: Sequence[ScanRecord], latest: ScanRecord, since: str | None) -> ScanRecord:

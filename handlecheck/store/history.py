@@ -10,6 +10,11 @@ asked again. Times are stored in UTC and compared as times (julianday, to the mi
 A file that cannot be stored to (a full disk, a read-only file, folder or file system) is a
 one-line `StorageError`; a file that is not a handlecheck history is a one-line `ConfigError`.
 Reading commands open the file read-only, so a history on a read-only mount can still be read.
+
+A brand is found by its `brand_key` (case, accents and spacing do not count), the same way by
+every command: `scan Acme` continues a scan of "acme", `history ACMÉ` lists both.
+A scan is complete once `finish_scan` marked it done; one a stop interrupted stays `running`
+(resumable), and `diff` and `--fail-on` leave it out.
 """
 
 from __future__ import annotations
@@ -24,20 +29,24 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import platformdirs
+
 from ..domain import Finding
 from ..errors import ConfigError, InputError, StorageError
 from ..files import storage_error
 from ..models import Reason, Result, Verdict
-from ..text import printable
-from .schema import OWN_FILE, prepare
+from ..text import brand_key, printable
+from .schema import KEY_FUNCTION, OWN_FILE, SCHEMA_VERSION, prepare
 
 ELSEWHERE = "give another --db, or --no-db"
+DONE = "done"
 
 
 def default_path() -> Path:
-    """The user's data directory ($XDG_DATA_HOME or ~/.local/share), handlecheck/history.sqlite."""
-    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
-    return Path(base) / "handlecheck" / "history.sqlite"
+    """handlecheck/history.sqlite in the user's data folder, as the platform has it (platformdirs:
+    $XDG_DATA_HOME or ~/.local/share on Linux, ~/Library/Application Support on macOS, the
+    local AppData folder on Windows)."""
+    return platformdirs.user_data_path("handlecheck", appauthor=False) / "history.sqlite"
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +58,21 @@ class ScanRecord:
     status: str
     results: int
     findings: int
+
+    @property
+    def complete(self) -> bool:
+        """Finished: not stopped half-way, nor still running."""
+        return self.status == DONE
+
+
+@dataclass(frozen=True, slots=True)
+class BrandRecord:
+    """One brand in the history: its name as last scanned, its scans, and the newest one's start."""
+
+    brand: str
+    scans: int
+    complete: int
+    last_started: datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,7 +116,7 @@ class History:
             if not readonly:
                 self.db.execute("PRAGMA journal_mode=WAL")
                 self.db.execute("PRAGMA synchronous=NORMAL")
-            prepare(self.db, str(path), migrate=not readonly)
+            version = prepare(self.db, str(path), migrate=not readonly)
         except sqlite3.DatabaseError as exc:
             self.db.close()
             failure = self._storage_error(exc, verb)
@@ -101,6 +125,9 @@ class History:
         except BaseException:
             self.db.close()
             raise
+        # How a scan's brand key is read: its column, or worked out from its name in a file of
+        # schema version 1 that a reading command opened (and so did not migrate).
+        self._key = "brand_key" if version >= SCHEMA_VERSION else f"{KEY_FUNCTION}(brand)"
 
     @staticmethod
     def _connect(target: str, *, uri: bool = False) -> sqlite3.Connection:
@@ -188,13 +215,17 @@ class History:
         now = datetime.now(UTC)
         with self._storing("write"), self._transaction():  # one process at a time: no twin scans
             row = self.db.execute(
-                "SELECT id FROM scans WHERE brand = ? AND julianday(started_at) > julianday(?) "
+                "SELECT id FROM scans WHERE brand_key = ? AND julianday(started_at) > julianday(?) "
                 "ORDER BY julianday(started_at) DESC, id DESC LIMIT 1",
-                (brand, _stamp(now - resume_within)),
+                (brand_key(brand), _stamp(now - resume_within)),
             ).fetchone()
-            if row is not None:
+            if row is not None:  # written to now, so a history that cannot be fails before the scan does
+                self.db.execute("UPDATE scans SET finished_at = finished_at WHERE id = ?", (row[0],))
                 return int(row[0])
-            cursor = self.db.execute("INSERT INTO scans (brand, started_at) VALUES (?, ?)", (brand, _stamp(now)))
+            cursor = self.db.execute(
+                "INSERT INTO scans (brand, brand_key, started_at) VALUES (?, ?, ?)",
+                (brand, brand_key(brand), _stamp(now)),
+            )
             return int(cursor.lastrowid or 0)
 
     def record(self, scan_id: int, result: Result) -> None:
@@ -216,7 +247,7 @@ class History:
                      _stamp(f.seen_at)),
                 )  # fmt: skip
 
-    def finish_scan(self, scan_id: int, status: str = "done") -> None:
+    def finish_scan(self, scan_id: int, status: str = DONE) -> None:
         with self._storing("write"):
             self.db.execute(
                 "UPDATE scans SET finished_at = ?, status = ? WHERE id = ?",
@@ -237,16 +268,26 @@ class History:
         return _result(row) if row else None
 
     def scans(self, brand: str) -> list[ScanRecord]:
-        """The brand's scans, newest first."""
+        """The brand's scans (by `brand_key`), newest first."""
         with self._storing("read"):
             rows = self.db.execute(
                 "SELECT s.id, s.brand, s.started_at, s.finished_at, s.status, "
                 "(SELECT COUNT(*) FROM results r WHERE r.scan_id = s.id), "
                 "(SELECT COUNT(*) FROM findings f WHERE f.scan_id = s.id) "
-                "FROM scans s WHERE s.brand = ? ORDER BY julianday(s.started_at) DESC, s.id DESC",
-                (brand,),
+                f"FROM scans s WHERE {self._key} = ? ORDER BY julianday(s.started_at) DESC, s.id DESC",
+                (brand_key(brand),),
             ).fetchall()
         return [ScanRecord(r[0], r[1], datetime.fromisoformat(r[2]), _time(r[3]), r[4], r[5], r[6]) for r in rows]
+
+    def brands(self) -> list[BrandRecord]:
+        """Every brand with a scan, by name (case and accents aside)."""
+        with self._storing("read"):
+            rows = self.db.execute(  # sqlite takes the bare columns from the row of the one max()
+                f"SELECT {self._key} AS k, brand, started_at, COUNT(*), SUM(status = ?), "
+                "MAX(julianday(started_at)) FROM scans GROUP BY k ORDER BY k",
+                (DONE,),
+            ).fetchall()
+        return [BrandRecord(r[1], r[3], r[4], datetime.fromisoformat(r[2])) for r in rows]
 
     def results(self, scan_id: int) -> list[Result]:
         with self._storing("read"):
@@ -269,6 +310,13 @@ class History:
     def count_results(self, scan_id: int) -> int:
         with self._storing("read"):
             return int(self.db.execute("SELECT COUNT(*) FROM results WHERE scan_id = ?", (scan_id,)).fetchone()[0])
+
+
+def no_scans(brand: str, path: Path) -> InputError:
+    """The one answer to a brand the history has no scan of, whichever command asked."""
+    return InputError(
+        f"no scans of {printable(brand, 100)} in the history {path} (handlecheck history lists the brands it has)"
+    )
 
 
 def _code(exc: sqlite3.Error) -> int:

@@ -1,6 +1,10 @@
 """The history database's tables: the migrations that make them, and the check that a file
 really holds them. Another program's SQLite file is refused, never added to, and a file whose
-version number looks right but whose tables are not handlecheck's is refused as well."""
+version number looks right but whose tables are not handlecheck's is refused as well.
+
+Version 2 keeps each scan's `brand_key` (see `text.brand_key`), so a brand is found whatever
+its case or accents. A version 1 file opened read-only is not migrated; it is read as it is,
+and `History` computes the key as it queries (the SQL function `handlecheck_brand_key`)."""
 
 from __future__ import annotations
 
@@ -8,9 +12,10 @@ import sqlite3
 from functools import cache
 
 from ..errors import ConfigError
-from ..text import printable
+from ..text import brand_key, printable
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+KEY_FUNCTION = "handlecheck_brand_key"
 MIGRATIONS = {
     1: """
     CREATE TABLE scans (
@@ -47,15 +52,23 @@ MIGRATIONS = {
         PRIMARY KEY (scan_id, platform, handle)
     );
     """,
+    2: f"""
+    ALTER TABLE scans ADD COLUMN brand_key TEXT NOT NULL DEFAULT '';
+    UPDATE scans SET brand_key = {KEY_FUNCTION}(brand);
+    DROP INDEX scans_by_brand;
+    CREATE INDEX scans_by_key ON scans (brand_key, started_at);
+    """,
 }
 OWN_FILE = "give handlecheck its own file with --db"
 
 
-def prepare(db: sqlite3.Connection, source: str, *, migrate: bool) -> None:
+def prepare(db: sqlite3.Connection, source: str, *, migrate: bool) -> int:
     """Check that `db` is a handlecheck history (bringing it up to SCHEMA_VERSION first when
     `migrate`), all in one transaction, so a process that is migrating the same file at that
     moment is never mistaken for another program. A file that is not a history is a one-line
-    ConfigError naming `source`; sqlite errors (a full disk, a read-only file) pass through."""
+    ConfigError naming `source`; sqlite errors (a full disk, a read-only file) pass through.
+    Returns the file's schema version (SCHEMA_VERSION once migrated)."""
+    add_functions(db)
     db.execute("BEGIN IMMEDIATE" if migrate else "BEGIN")
     try:
         version = db.execute("PRAGMA user_version").fetchone()[0]
@@ -69,24 +82,38 @@ def prepare(db: sqlite3.Connection, source: str, *, migrate: bool) -> None:
             raise ConfigError(
                 f"another program's SQLite database (tables: {_names(foreign)}); {OWN_FILE}", source=source
             )
+        if version:  # checked before it is migrated, too: a migration may assume its tables
+            _refuse_problems(db, version, source)
         if migrate:
             for target in range(version + 1, SCHEMA_VERSION + 1):
                 for statement in MIGRATIONS[target].split(";"):
                     if statement.strip():
                         db.execute(statement)
                 db.execute(f"PRAGMA user_version = {target}")
-        if problems := _problems(db):
-            raise ConfigError(f"not a handlecheck history database ({'; '.join(problems)}); {OWN_FILE}", source=source)
+            version = SCHEMA_VERSION
+        _refuse_problems(db, version or SCHEMA_VERSION, source)
         db.execute("COMMIT")
+        return int(version)
     except BaseException:
         if db.in_transaction:
             db.execute("ROLLBACK")
         raise
 
 
-def _problems(db: sqlite3.Connection) -> list[str]:
-    """How the tables in `db` differ from those the migrations make (extra tables and columns are fine)."""
-    expected = _expected_columns()
+def add_functions(db: sqlite3.Connection) -> None:
+    """The SQL functions the migrations and the queries use."""
+    db.create_function(KEY_FUNCTION, 1, brand_key, deterministic=True)
+
+
+def _refuse_problems(db: sqlite3.Connection, version: int, source: str) -> None:
+    if problems := _problems(db, version):
+        raise ConfigError(f"not a handlecheck history database ({'; '.join(problems)}); {OWN_FILE}", source=source)
+
+
+def _problems(db: sqlite3.Connection, version: int) -> list[str]:
+    """How the tables in `db` differ from those the migrations up to `version` make (extra
+    tables and columns are fine)."""
+    expected = _expected_columns(version)
     found = {table: _columns(db, table) for table in expected}
     missing = [table for table, columns in found.items() if not columns]
     problems = [f"no {_plural('table', missing)} {_names(missing)}"] if missing else []
@@ -98,12 +125,13 @@ def _problems(db: sqlite3.Connection) -> list[str]:
 
 
 @cache
-def _expected_columns() -> dict[str, tuple[str, ...]]:
-    """Each table's columns as the migrations make them: read back from a scratch database,
-    so the migrations stay the one description of the schema."""
+def _expected_columns(version: int) -> dict[str, tuple[str, ...]]:
+    """Each table's columns as the migrations up to `version` make them: read back from a
+    scratch database, so the migrations stay the one description of the schema."""
     scratch = sqlite3.connect(":memory:")
+    add_functions(scratch)
     try:
-        for target in range(1, SCHEMA_VERSION + 1):
+        for target in range(1, version + 1):
             scratch.executescript(MIGRATIONS[target])
         return {table: _columns(scratch, table) for table in _tables(scratch)}
     finally:

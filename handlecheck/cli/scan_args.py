@@ -1,0 +1,63 @@
+"""`handlecheck scan`'s history and CI flags, and `--report FORMAT=PATH`: several reports from one scan."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from ..errors import InputError
+from ..store.history import default_path
+
+SCAN_FORMATS = ("table", "markdown", "json", "csv", "html", "junit")
+
+
+@dataclass(frozen=True, slots=True)
+class ReportTarget:
+    """One `--report FORMAT=PATH`: a report of the scan in FORMAT, written whole to PATH."""
+
+    format: str
+    path: str
+
+
+def parse_reports(texts: Sequence[str], output: str | None, bulk: bool) -> tuple[ReportTarget, ...]:
+    """The `--report FORMAT=PATH` options, refused with `--input` and when two reports (or `-o`)
+    would go to one file."""
+    if texts and bulk:
+        raise InputError("--report is for one brand; with --input the per-brand reports go in --out DIR")
+    targets, seen = [], {output} if output else set()
+    for text in texts:
+        fmt, equals, path = text.partition("=")
+        if not equals or not path:
+            raise InputError(f"--report {text}: not FORMAT=PATH (e.g. markdown=report.md)")
+        if fmt not in SCAN_FORMATS:
+            raise InputError(f"--report {text}: {fmt!r} is not a scan format: choose from {', '.join(SCAN_FORMATS)}")
+        if path in seen:
+            raise InputError(f"--report {text}: {path} is already written by this scan")
+        seen.add(path)
+        targets.append(ReportTarget(fmt, path))
+    return tuple(targets)
+
+
+def add_ci(parser: argparse.ArgumentParser) -> None:
+    bulk = parser.add_argument_group("many brands, history and CI")
+    bulk.add_argument("--input", metavar="FILE", help="brands to scan: CSV (brand, aliases, owned, email_domain, "
+                      "owner), YAML, or - for one brand a line on stdin")  # fmt: skip
+    bulk.add_argument("--out", metavar="DIR", help="write one report per brand here (needed with --input)")
+    bulk.add_argument("--db", metavar="PATH", help=f"history database (default {default_path()})")
+    bulk.add_argument("--no-db", action="store_true", help="keep no history")
+    bulk.add_argument("--max-age", type=float, default=24.0, metavar="HOURS",
+                      help="answers younger than this are reused, not asked again (default %(default)s)")  # fmt: skip
+    bulk.add_argument("--fail-on", default="never", metavar="POLICY",
+                      help="exit 1 when it matches: never, available, lookalike, new-lookalike, changed "
+                      "(comma-separated; default %(default)s)")  # fmt: skip
+    bulk.add_argument("--baseline", metavar="FILE", help="compare with this JSON baseline instead of the last scan")
+    bulk.add_argument("--update-baseline", action="store_true", help="write this scan to the --baseline file")
+    bulk.add_argument(
+        "--report",
+        action="append",
+        default=[],
+        metavar="FORMAT=PATH",
+        help="also write the report in FORMAT to PATH, from the same scan (repeatable; one brand only): "
+        "--report markdown=report.md --report junit=handlecheck.xml",
+    )
