@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -55,6 +58,28 @@ async def test_scan_table_fits_the_terminal(world: Path, capsys, monkeypatch):
     narrow = await _scan(world, capsys)
     assert max(len(line) for line in narrow.splitlines()) <= 80, narrow
     assert "register" in narrow and "claim" in narrow and LONG_NAME[:20] in narrow
+
+
+async def test_check_table_fits_the_terminal(world: Path, capsys, monkeypatch):
+    argv = ["check", "acme", "acme_support", "--platforms", str(world), "--no-progress", "--timeout", "2"]
+    monkeypatch.setenv("COLUMNS", "200")
+    assert await asyncio.to_thread(main, argv) == 0
+    wide = capsys.readouterr().out
+    assert max(len(line) for line in wide.splitlines()) > 80, "the table has more to show than 80 columns"
+    monkeypatch.setenv("COLUMNS", "80")
+    assert await asyncio.to_thread(main, argv) == 0
+    narrow = capsys.readouterr().out
+    table = [line for line in narrow.splitlines() if not line.startswith("10 checks")]
+    assert max(len(line) for line in table) <= 80, narrow
+    assert "acme_support" in narrow and "TAKEN" in narrow
+
+
+async def test_a_table_piped_to_a_file_keeps_every_character(world: Path):
+    env = {k: v for k, v in os.environ.items() if k != "COLUMNS"}
+    argv = [sys.executable, "-m", "handlecheck", "check", "acme", "--platforms", str(world), "--no-progress"]
+    run = await asyncio.to_thread(subprocess.run, argv, capture_output=True, text=True, env=env, timeout=60)
+    assert run.returncode == 0, run.stderr
+    assert max(len(line) for line in run.stdout.splitlines()) > 80, run.stdout
 
 
 async def test_scan_table_colours_verdicts_with_color_always(world: Path, capsys):

@@ -26,6 +26,7 @@ from .common import (
     say_unreachable,
     stop_exit,
     stopped,
+    terminal_width,
     use_color,
 )
 
@@ -64,7 +65,8 @@ def cmd_check(args: argparse.Namespace) -> int:
                 out.write(render_json(results, summary))
             else:
                 by_id = {p.id: p for p in platforms}
-                out.write(render_table(results, summary, by_id, color=use_color(args, out)))
+                width = terminal_width(out)
+                out.write(render_table(results, summary, by_id, color=use_color(args, out), width=width))
     if stop is not None:
         total = len(handles) * len(platforms)
         print(

@@ -105,9 +105,13 @@ def stopped(stop: KeyboardInterrupt) -> str:
 
 
 def terminal_width(out: IO[str]) -> int | None:
-    """How wide a table on `out` may be: the terminal's width ($COLUMNS first) on stdout,
-    unlimited in a file."""
-    return shutil.get_terminal_size().columns if out is sys.stdout else None
+    """How wide a table on `out` may be: $COLUMNS when set, else the terminal's width when `out`
+    is one; unlimited in a file or a pipe (`> out.txt` keeps every character)."""
+    if out is not sys.stdout:
+        return None
+    if "COLUMNS" in os.environ or out.isatty():
+        return shutil.get_terminal_size().columns
+    return None
 
 
 def use_color(args: argparse.Namespace, out: IO[str]) -> bool:

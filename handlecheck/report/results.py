@@ -37,8 +37,10 @@ def render_table(
     platforms: Mapping[str, Platform] | None = None,
     *,
     color: bool = False,
+    width: int | None = None,
 ) -> str:
-    """One table per verdict (taken first), then a summary line."""
+    """One table per verdict (taken first), then a summary line; each table at most `width`
+    characters wide (url and evidence are cut first)."""
     names = {pid: p.name for pid, p in (platforms or {}).items()}
     blocks: list[str] = []
     for verdict in VERDICT_ORDER:
@@ -55,7 +57,7 @@ def render_table(
             row.append(printable(r.evidence, 90))
             rows.append(row)
         headers = ["handle", "platform", "url"] + (["reason"] if verdict is Verdict.UNKNOWN else []) + ["evidence"]
-        blocks.append(heading + "\n" + tabulate(rows, headers=headers, tablefmt="simple"))
+        blocks.append(heading + "\n" + fit_table(rows, headers, (2, len(headers) - 1), width))
     blocks.append(summary_line(summary))
     return "\n\n".join(blocks) + "\n"
 
