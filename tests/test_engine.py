@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import resource
 import socket
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -296,6 +296,15 @@ async def test_connection_reset_is_unknown_network(sim: Simulator, platform_file
     assert (result.verdict, result.reason) == (Verdict.UNKNOWN, Reason.NETWORK)
     # Our retry doubles aiohttp's own single re-send of a dropped idempotent request.
     assert 2 <= site.requests <= 4, "a network error is retried, a bounded number of times"
+
+
+@pytest.mark.parametrize("fault", [behave.half_closed, behave.cut_short])
+async def test_a_connection_lost_mid_answer_is_unknown_network(
+    sim: Simulator, platform_file: PlatformFile, fast, fault: Callable[[], behave.RawHandler]
+):
+    site = await sim.raw_site(fault())
+    result = (await run(platform_file(profile_entry("lost", site.base)), ["acme"], fast))["acme", "lost"]
+    assert (result.verdict, result.reason) == (Verdict.UNKNOWN, Reason.NETWORK), result.evidence
 
 
 async def test_redirect_loop_is_unknown(sim: Simulator, platform_file: PlatformFile, fast):
