@@ -13,7 +13,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from .candidates import brand_problem
-from .config import Config, Owners, check_config, parse_config
+from .config import Config, NamedId, Owners, check_config, parse_config
 from .domain import Owned
 from .errors import ConfigError, InputError
 from .yamlio import line_of, load_yaml
@@ -87,12 +87,13 @@ def _from_csv(stream: Iterable[str], source: str) -> Iterator[Config]:
                 if any(row.values()):
                     raise InputError(f"{source}:{number}: the brand cell is empty")
                 continue
-            yield _csv_config(row, f"{source}:{number}")
+            yield _csv_config(row, source, number)
     except csv.Error as exc:
         raise InputError(f"{source}: not valid CSV ({exc})") from None
 
 
-def _csv_config(row: dict[str, str], where: str) -> Config:
+def _csv_config(row: dict[str, str], source: str, number: int) -> Config:
+    where = f"{source}:{number}"
     brand = row["brand"][:100]
     problem = brand_problem(brand)
     if problem is not None:
@@ -110,6 +111,7 @@ def _csv_config(row: dict[str, str], where: str) -> Config:
         owned=owned,
         email_domain=email,
         owners=Owners(default=row.get("owner") or None),
+        named=tuple(NamedId(o.platform, "owned", source, line=number, path="owned") for o in owned),
     )
 
 
@@ -128,4 +130,4 @@ def _from_yaml(text: str, source: str) -> Iterator[Config]:
         problem = brand_problem(entry["brand"])
         if problem is not None:
             raise ConfigError(problem, source=source, line=line_of(node, at), path=f"brands[{index}]")
-        yield parse_config(entry, source=source)
+        yield parse_config(entry, source=source, node=node, at=at)

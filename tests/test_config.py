@@ -375,6 +375,26 @@ async def test_cli_refuses_a_misspelt_platform_id_in_the_config(
     ]
 
 
+@pytest.mark.parametrize(
+    ("name", "text", "where"),
+    [
+        ("brands.csv", "brand,owned\nAcme,youtube:acme\nGlobex,instagam:globex\n", ":3: owned:"),
+        ("brands.yaml", "brands:\n  - brand: Acme\n    owned: {instagam: acme}\n", ":3: brands.0.owned.instagam:"),
+    ],
+)
+async def test_cli_refuses_a_misspelt_platform_id_in_a_brand_list(
+    platform_file: PlatformFile, tmp_path: Path, capsys: pytest.CaptureFixture[str], name: str, text: str, where: str
+) -> None:
+    brands = tmp_path / name
+    brands.write_text(text, encoding="utf-8")
+    argv = ["scan", "--input", str(brands), "--out", str(tmp_path / "out"), "--platforms", str(nowhere(platform_file))]
+    assert await asyncio.to_thread(main, [*argv, "--no-db", "--no-progress", "--timeout", "1", "--retries", "0"]) == 2
+    assert capsys.readouterr().err.splitlines() == [
+        f"handlecheck: error: {brands}{where} unknown platform id 'instagam' (did you mean 'instagram'?)"
+    ]
+    assert not list((tmp_path / "out").glob("*")), "refused before any brand is scanned"
+
+
 async def test_config_ids_are_checked_against_the_platforms_loaded_for_the_run(
     sim: Simulator, platform_file: PlatformFile, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -150,3 +150,15 @@ def test_a_pattern_that_would_compile_to_hundreds_of_megabytes_is_refused(platfo
         ".matchers[0].regex: bad regular expression: counted repeats nested in one another make 1,000,000 copies "
         "(at most 10,000)"
     )
+
+
+async def test_a_pattern_spent_in_one_run_is_tried_again_in_the_next(
+    sim: Simulator, platform_file: PlatformFile
+) -> None:
+    """Spent is per run: a moment's load in one run must not cost a later run its verdicts."""
+    bad = await sim.site(behave.always(200, "a" * 50_000 + "b"))
+    path = platform_file(BACKTRACKER, base=bad.base)
+    for _ in range(2):
+        results = [r async for r in handlecheck.check(HANDLES[:6], path, options=OPTIONS)]
+        waited = [r for r in results if "earlier in this run" not in r.evidence]
+        assert 1 <= len(waited) <= STRIKES, [r.evidence for r in results]

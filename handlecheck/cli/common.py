@@ -7,7 +7,7 @@ import os
 import shutil
 import signal
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from contextlib import ExitStack
 from typing import IO, Any
 
@@ -54,10 +54,15 @@ def selection_of(args: argparse.Namespace) -> Selection:
     )
 
 
-def chosen_platforms(args: argparse.Namespace, config: Config | None = None) -> tuple[Platform, ...]:
+def chosen_platforms(
+    args: argparse.Namespace, config: Config | None = None, brands: Iterable[Config] = ()
+) -> tuple[Platform, ...]:
+    """The run's platforms: the command line's selection over `config`'s. Every platform id
+    that `config` or the brand list's rows (`brands`) name is checked against the catalogue."""
     selection = selection_of(args)
+    named = (n for c in brands for n in c.named)
     if config is None:
-        chosen = choose_platforms(selection)
+        chosen = choose_platforms(selection, named)
     else:
         chosen = choose_platforms(config.selection.overridden_by(selection), config.named)
     if chosen.left_out:

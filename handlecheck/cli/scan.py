@@ -74,6 +74,7 @@ def cmd_scan(args: argparse.Namespace) -> int:
         depth = Depth(args.depth) if args.depth else None
         configs: Iterable[Config] = (replace(c, depth=depth) if depth else c for c in brands)
         total, single = len(brands), None
+        listed: Iterable[Config] = brands
     else:
         path = find_config(args.config)
         if path is None and not args.brand:
@@ -94,8 +95,8 @@ def cmd_scan(args: argparse.Namespace) -> int:
         problem = brand_problem(config.brand)
         if problem is not None:
             raise InputError(problem)
-        configs, total, single = [config], 1, config
-    platforms = chosen_platforms(args, single)
+        configs, total, single, listed = [config], 1, config, ()
+    platforms = chosen_platforms(args, single, brands=listed)
     out_dir = Path(args.out) if args.out else None
     if out_dir is not None:
         try:

@@ -26,6 +26,7 @@ from ..rules import (
     decide,
     extract,
     login_wall_signal,
+    patterns,
     read_profile,
     render_url,
 )
@@ -70,6 +71,7 @@ class Checker:
         self._answers: OrderedDict[tuple[str, str], asyncio.Future[Result]] = OrderedDict()
 
     async def __aenter__(self) -> Checker:
+        self._patterns = patterns.own_run()
         await self._client.__aenter__()
         return self
 
@@ -81,6 +83,7 @@ class Checker:
         for answer in self._answers.values():
             answer.cancel()
         await self._client.__aexit__(exc_type, exc, tb)
+        patterns.end_run(self._patterns)
 
     async def run(self, handles: Sequence[str], platforms: Sequence[Platform]) -> AsyncIterator[Result]:
         """Yield one Result per (handle, platform) as each completes.

@@ -7,15 +7,17 @@ compiled and run here, and nowhere else.
 
 The checks run on one event loop, so a search that runs out of time has held up every
 other check meanwhile. A pattern that does so twice is therefore spent for the rest of the
-process: later searches with it (or with any pattern filled in from the same template)
-fail at once instead of waiting out the deadline again for every handle. Twice, not once,
-so that one pause of a busy machine does not spend a healthy pattern.
+run (a Checker's life; outside one, of the process): later searches with it (or with any
+pattern filled in from the same template) fail at once instead of waiting out the deadline
+again for every handle. Twice, not once, so that one pause of a busy machine does not spend
+a healthy pattern; per run, so that the next run tries it again.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from contextvars import ContextVar, Token
 from functools import lru_cache
 from typing import TypeVar
 
@@ -29,8 +31,10 @@ _COUNT = re.compile(r"\{(\d*)(,\d*)?\}")
 # Escapes followed by a braced name or number, whose braces are no repeat: \x{41}, \p{Lu}.
 _BRACED_ESCAPES = frozenset("xuUNpPgk")
 
-# Patterns (or the templates they were filled from) and how often each ran out of time.
-_timeouts: dict[tuple[str, int], int] = {}
+# Patterns (or the templates they were filled from) and how often each ran out of time: per
+# run (see `own_run`), else for the process.
+_timeouts: ContextVar[dict[tuple[str, int], int]] = ContextVar("pattern_timeouts")
+_PROCESS_TIMEOUTS: dict[tuple[str, int], int] = {}
 T = TypeVar("T")
 
 
@@ -109,10 +113,22 @@ def full_match(pattern: regex.Pattern[str], text: str) -> bool:
 
 def _within_deadline(pattern: regex.Pattern[str], origin: str | None, run: Callable[[], T]) -> T:
     key = (origin if origin is not None else pattern.pattern, pattern.flags)
-    if _timeouts.get(key, 0) >= STRIKES:
+    counts = _timeouts.get(_PROCESS_TIMEOUTS)
+    if counts.get(key, 0) >= STRIKES:
         raise PatternTimeout(key[0], again=True)
     try:
         return run()
     except TimeoutError:
-        _timeouts[key] = _timeouts.get(key, 0) + 1
+        counts[key] = counts.get(key, 0) + 1
         raise PatternTimeout(key[0], again=False) from None
+
+
+def own_run() -> Token[dict[tuple[str, int], int]]:
+    """Start counting timeouts afresh for the calling task and the tasks it starts (a run):
+    a pattern spent by one run, perhaps on a moment's load, is tried again by the next.
+    Give the token to `end_run` when the run ends."""
+    return _timeouts.set({})
+
+
+def end_run(token: Token[dict[tuple[str, int], int]]) -> None:
+    _timeouts.reset(token)
