@@ -161,6 +161,7 @@ def expect(bar: tqdm[Any]) -> Callable[[int], None]:
 
     def add(count: int) -> None:
         bar.total = (bar.total or 0) + count
-        bar.refresh()
+        if not bar.disable and bar.format_dict["elapsed"] >= bar.delay:  # a refresh would show a delayed bar early
+            bar.refresh()
 
     return add
