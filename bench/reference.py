@@ -513,11 +513,9 @@ def _describe(run: ToolRun) -> str:
 
 
 def _schema_problem(data: dict[str, Any]) -> str | None:
-    """Check our Sherlock data against the schema that Sherlock ships (jsonschema is in the project venv)."""
-    try:
-        import jsonschema
-    except ImportError:
-        return None
+    """Check our Sherlock data against the schema that Sherlock ships (with handlecheck's own validator)."""
+    from handlecheck.schemafaults import SchemaFaults
+
     done = subprocess.run(
         [
             str(_venv_python(DEFAULT_VENV)),
@@ -529,11 +527,8 @@ def _schema_problem(data: dict[str, Any]) -> str | None:
         check=True,
     )
     schema = json.loads((Path(done.stdout.strip()) / "resources" / "data.schema.json").read_text(encoding="utf-8"))
-    try:
-        jsonschema.validate(data, schema)
-    except jsonschema.ValidationError as problem:
-        return problem.message
-    return None
+    faults = SchemaFaults(schema)(data)
+    return f"{faults[0].path}: {faults[0].message}" if faults else None
 
 
 def _selftest() -> int:

@@ -16,13 +16,13 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import jsonschema
 import yaml
 
 from .candidates import Brand
 from .domain import Depth, Owned
 from .errors import ConfigError, InputError
 from .models import Platform
+from .schemafaults import SchemaFaults
 from .text import printable
 from .yamlio import YamlPath, line_of, load_yaml
 
@@ -124,9 +124,8 @@ class Config:
 
 
 @cache
-def _validator() -> jsonschema.protocols.Validator:
-    schema = json.loads((resources.files("handlecheck") / "data" / "config.schema.json").read_text("utf-8"))
-    return jsonschema.validators.validator_for(schema)(schema)
+def _validator() -> SchemaFaults:
+    return SchemaFaults(json.loads((resources.files("handlecheck") / "data" / "config.schema.json").read_text("utf-8")))
 
 
 def find_config(explicit: str | None = None, *, start: Path | None = None) -> Path | None:
@@ -153,11 +152,13 @@ def load_config(path: str | Path) -> Config:
 
 
 def check_config(data: Any, node: yaml.Node | None, source: str, at: YamlPath = ()) -> None:
-    """Raise the first schema error of config data (found at `at` in the file's YAML)."""
-    error = jsonschema.exceptions.best_match(_validator().iter_errors(data))
-    if error is not None:
-        path = (*at, *error.absolute_path)
-        raise ConfigError(error.message[:200], source=source, line=line_of(node, path), path=_dotted(path))
+    """Raise the first schema error of config data (found at `at` in the file's YAML): of its
+    errors, the first of those nearest the top of the document."""
+    faults = _validator()(data)
+    if faults:
+        fault = min(faults, key=lambda each: len(each.path))
+        path = (*at, *fault.path)
+        raise ConfigError(fault.message[:200], source=source, line=line_of(node, path), path=_dotted(path))
 
 
 def _dotted(path: YamlPath) -> str:

@@ -147,6 +147,25 @@ def test_check_config_places_errors_under_the_given_path() -> None:
     check_config({"brand": "Acme"}, None, "ok.yaml")  # no error: returns
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # Of several errors, the one nearest the top, and of those the first.
+        ("brand: ''\ncolour: red\ndepth: x\n", ":1: Additional properties are not allowed ('colour' was unexpected)"),
+        ("brand: Acme\nowners:\n  tags:\n    dev: [a]\ndepth: x\n", ":5: depth: 'x' is not one of"),
+        # Of the alternatives of an anyOf, the one the value's type fits; none: the anyOf.
+        ("brand: Acme\nowned:\n  github: [acme, 5]\n", ":3: owned.github.1: 5 is not of type 'string'"),
+        ("brand: Acme\nowned:\n  github: 5\n", ":3: owned.github: 5 is not valid under any of the given schemas"),
+        ("brand: Acme\nthresholds: {report_risk: 1.5}\n", ":2: thresholds.report_risk: 1.5 is not of type 'integer'"),
+    ],
+)
+def test_load_config_names_the_error_a_user_should_fix_first(tmp_path: Path, text: str, expected: str) -> None:
+    path = write(tmp_path, text)
+    with pytest.raises(ConfigError) as caught:
+        load_config(path)
+    assert str(caught.value).startswith(f"{path}{expected}"), str(caught.value)
+
+
 # --- finding the file ------------------------------------------------------------------------
 
 

@@ -17,7 +17,7 @@ import pytest
 PACKAGE = Path(__file__).resolve().parent.parent / "handlecheck"
 
 LAYERS: tuple[tuple[str, ...], ...] = (
-    ("errors", "models", "text", "yamlio", "aio", "files"),
+    ("errors", "models", "text", "yamlio", "aio", "files", "schemafaults"),
     ("domain", "summary", "rules", "candidates", "risk", "config", "policy", "todo", "importers", "brands"),
     ("registry", "store"),
     ("net",),

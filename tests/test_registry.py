@@ -3,20 +3,32 @@
 from __future__ import annotations
 
 import json
+import re
 import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import jsonschema
+import fastjsonschema
 import pytest
 import regex
 import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from bench.big_file_bench import generate, run_cli
 from handlecheck import ConfigError, InputError
 from handlecheck.cli import main
 from handlecheck.models import MatcherType, Priority
-from handlecheck.registry import MAX_FILE_BYTES, bundled_path, load_platforms, parse_platforms, schema, select
+from handlecheck.registry import (
+    MAX_FILE_BYTES,
+    bundled_path,
+    load_platforms,
+    parse_platforms,
+    schema,
+    select,
+    validate_platforms,
+)
+from handlecheck.schemafaults import Fault, SchemaFaults
 
 GOOD = """\
 version: 1
@@ -57,12 +69,54 @@ def test_bundled_catalogue_loads_and_is_curated() -> None:
 
 
 def test_bundled_catalogue_matches_the_shipped_schema() -> None:
+    """The whole file at once (the loader checks its outer shape and each entry apart)."""
     document = yaml.safe_load(bundled_path().read_text("utf-8"))
-    jsonschema.validate(document, schema())
+    whole = SchemaFaults(schema())
+    assert whole(document) == []
+    assert whole({**document, "version": 2}) == [Fault(("version",), "1 was expected")]
 
 
-def test_schema_is_itself_valid() -> None:
-    jsonschema.Draft202012Validator.check_schema(schema())
+# Draft 7, which fastjsonschema implements: a keyword it does not know (a newer draft's
+# `prefixItems`, `unevaluatedProperties`, `dependentRequired`, ...) would be ignored, silently.
+DRAFT7_KEYWORDS = frozenset(
+    (
+        *("$schema", "$id", "$ref", "$defs", "$comment", "title", "description", "default", "examples"),
+        *("type", "enum", "const", "format", "allOf", "anyOf", "oneOf", "not", "if", "then", "else"),
+        *("required", "properties", "patternProperties", "additionalProperties", "propertyNames", "dependencies"),
+        *("minProperties", "maxProperties", "items", "additionalItems", "contains", "minItems", "maxItems"),
+        *("uniqueItems", "minLength", "maxLength", "pattern", "minimum", "maximum", "multipleOf"),
+        *("exclusiveMinimum", "exclusiveMaximum"),
+    )
+)
+SUB_SCHEMA_MAPS = ("$defs", "properties", "patternProperties")
+SUB_SCHEMAS = ("items", "additionalProperties", "propertyNames", "not", "if", "then", "else", "contains")
+
+
+def _schema_nodes(node: dict[str, object], where: str = "#") -> list[tuple[str, dict[str, object]]]:
+    nodes = [(where, node)]
+    for keyword, value in node.items():
+        if keyword in SUB_SCHEMA_MAPS and isinstance(value, dict):
+            nodes += [n for name, sub in value.items() for n in _schema_nodes(sub, f"{where}/{keyword}/{name}")]
+        elif keyword in SUB_SCHEMAS and isinstance(value, dict):
+            nodes += _schema_nodes(value, f"{where}/{keyword}")
+        elif keyword in ("allOf", "anyOf", "oneOf") and isinstance(value, list):
+            nodes += [n for i, sub in enumerate(value) for n in _schema_nodes(sub, f"{where}/{keyword}/{i}")]
+    return nodes
+
+
+@pytest.mark.parametrize("name", ["platforms.schema.json", "config.schema.json"])
+def test_schemas_say_only_what_fastjsonschema_enforces(name: str) -> None:
+    root = json.loads((bundled_path().parent / name).read_text("utf-8"))
+    nodes = _schema_nodes(root)
+    assert len(nodes) > 20
+    for where, node in nodes:
+        assert set(node) <= DRAFT7_KEYWORDS, (where, set(node) - DRAFT7_KEYWORDS)
+        if "$ref" in node:
+            assert set(node) == {"$ref"}, f"{where}: draft 7 ignores what stands beside a $ref"
+            assert node["$ref"].removeprefix("#/$defs/") in root["$defs"], where
+        if "pattern" in node:
+            re.compile(node["pattern"])
+    fastjsonschema.compile(root)  # raises on a malformed schema
 
 
 def test_good_file_parses() -> None:
@@ -352,3 +406,172 @@ def test_validate_reports_every_error_of_every_entry_in_one_run(
         f"{where}:41: platforms[4] (id: one).checks[0].outcomes[0].reason: only an 'unknown' outcome takes a reason",
     ], "\n".join(err)
     assert err[-1] == f"{path}: 9 errors, 1 platform without errors"
+
+
+# --- every schema fault in one pass, with fastjsonschema alone (issue 14) ------------------
+
+SERVERS = {
+    "$defs": {
+        "port": {"type": "integer", "minimum": 1, "maximum": 65535},
+        "server": {
+            "type": "object",
+            "required": ["host"],
+            "additionalProperties": False,
+            "properties": {
+                "host": {"type": "string", "pattern": "^[a-z.]+$"},
+                "port": {"anyOf": [{"$ref": "#/$defs/port"}, {"type": "string", "pattern": "^[0-9]+$"}]},
+                "kind": {"enum": ["tcp", "udp"]},
+            },
+            "allOf": [{"if": {"properties": {"kind": {"const": "tcp"}}}, "then": {"required": ["port"]}}],
+        },
+    },
+    "type": "object",
+    "required": ["name", "servers"],
+    "additionalProperties": False,
+    "properties": {
+        "name": {"type": "string", "minLength": 1},
+        "servers": {"type": "array", "minItems": 1, "items": {"$ref": "#/$defs/server"}},
+        "labels": {
+            "type": "object",
+            "propertyNames": {"pattern": "^[a-z]+$"},
+            "additionalProperties": {"type": "string"},
+        },
+    },
+}
+
+
+def test_schema_faults_finds_every_independent_fault_at_its_deepest_path() -> None:
+    document = {
+        "name": "",
+        "nme": "typo",
+        "servers": [
+            {"host": "Bad Host", "port": 0, "kind": "tcp"},
+            {"kind": "tcp"},
+            {"host": "a.b", "port": "x"},
+            {"host": "a", "port": 2.5, "colour": "red"},
+            {"host": "fine", "port": "80", "kind": "udp"},
+        ],
+        "labels": {"Bad": "x", "ok": 5, "fine": "y"},
+    }
+    assert SchemaFaults(SERVERS)(document) == [
+        Fault((), "Additional properties are not allowed ('nme' was unexpected)"),
+        Fault(("name",), "'' should be non-empty"),
+        Fault(("servers", 0, "host"), "'Bad Host' does not match '^[a-z.]+$'"),
+        Fault(("servers", 0, "port"), "0 is less than the minimum of 1"),  # the anyOf branch an integer fits
+        Fault(("servers", 1), "'host' is a required property"),
+        Fault(("servers", 1), "'port' is a required property"),  # if kind is tcp, then port
+        Fault(("servers", 2, "port"), "'x' does not match '^[0-9]+$'"),  # the branch a string fits
+        Fault(("servers", 3), "Additional properties are not allowed ('colour' was unexpected)"),
+        Fault(("servers", 3, "port"), "2.5 is not valid under any of the given schemas"),  # no branch fits
+        Fault(("labels",), "'Bad' does not match '^[a-z]+$'"),
+        Fault(("labels", "ok"), "5 is not of type 'string'"),
+    ]
+    assert SchemaFaults(SERVERS)({"name": "n", "servers": [{"host": "a", "port": 1}]}) == []
+    assert SchemaFaults(SERVERS, "#/$defs/server")({"host": "a", "kind": "tcp"}) == [
+        Fault((), "'port' is a required property")
+    ]
+
+
+def test_schema_faults_words_every_keyword() -> None:
+    checker = SchemaFaults(
+        {
+            "type": "object",
+            "patternProperties": {"^x-": {"type": "integer"}},
+            "additionalProperties": False,
+            "properties": {
+                "one": {"oneOf": [{"required": ["a"]}, {"required": ["b"]}]},
+                "never": {"not": {"const": "no"}},
+                "unique": {"type": "array", "uniqueItems": True, "maxItems": 2},
+                "third": {"multipleOf": 3, "maximum": 9},
+            },
+        }
+    )
+    assert checker({"one": {"a": 1}, "x-count": 1, "unique": [1, 2], "third": 9}) == []
+    assert checker({"one": {"a": 1, "b": 2}, "never": "no", "unique": [1, 1, 1], "third": 4, "x-n": "1", "y": 0}) == [
+        Fault(("x-n",), "'1' is not of type 'integer'"),
+        Fault((), "Additional properties are not allowed ('y' was unexpected)"),
+        Fault(("one",), "{'a': 1, 'b': 2} is valid under each of {'required': ['a']}, {'required': ['b']}"),
+        Fault(("never",), "'no' should not be valid under {'const': 'no'}"),
+        Fault(("unique",), "[1, 1, 1] must contain unique items"),  # fastjsonschema's words
+        Fault(("unique",), "[1, 1, 1] is too long"),
+        Fault(("third",), "4 must be multiple of 3"),
+    ]
+    assert checker({"one": {}}) == [Fault(("one",), "{} is not valid under any of the given schemas")]
+    with pytest.raises(ValueError, match="only local"):
+        SchemaFaults(SERVERS, "other.json#/x")
+
+
+_WHOLE_PLATFORM = fastjsonschema.compile({"$defs": schema()["$defs"], "$ref": "#/$defs/platform"})
+_PLATFORM_FAULTS = SchemaFaults(schema(), "#/$defs/platform")
+_ENTRIES = yaml.safe_load(bundled_path().read_text("utf-8"))["platforms"]
+_VALUES = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(-5, 1200)
+    | st.sampled_from(["", "taken", "status", "json", "regex", "GET", "PUT", "https://x.test/{{handle}}", "Bad"]),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.sampled_from(["type", "url", "x", "words"]), inner),
+    max_leaves=6,
+)
+
+
+def _places(value: object, path: tuple[str | int, ...] = ()) -> list[tuple[str | int, ...]]:
+    inner: list[tuple[str | int, object]] = []
+    if isinstance(value, dict):
+        inner = list(value.items())
+    elif isinstance(value, list):
+        inner = list(enumerate(value))
+    return [path] + [p for key, item in inner for p in _places(item, (*path, key))]
+
+
+def _at(value: object, path: tuple[str | int, ...]) -> object:
+    for key in path:
+        value = value[key]  # type: ignore[index]
+    return value
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data())
+def test_schema_faults_agree_with_the_compiled_whole_on_broken_entries(data: st.DataObject) -> None:
+    """What the walk finds, it finds itself (no fallback to the first error), at a real place."""
+    entry = json.loads(json.dumps(data.draw(st.sampled_from(_ENTRIES))))
+    for _ in range(data.draw(st.integers(1, 3))):
+        path = data.draw(st.sampled_from(_places(entry)[1:]))
+        parent = _at(entry, path[:-1])
+        if data.draw(st.booleans()) and isinstance(parent, dict):
+            del parent[path[-1]]
+        else:
+            parent[path[-1]] = data.draw(_VALUES)  # type: ignore[index]
+    faults = _PLATFORM_FAULTS(entry)
+    try:
+        _WHOLE_PLATFORM(json.loads(json.dumps(entry)))
+        valid = True
+    except fastjsonschema.JsonSchemaValueException:
+        valid = False
+    assert (faults == []) == valid, faults
+    for fault in faults:
+        assert not fault.message.startswith("data"), fault
+        _at(entry, fault.path)
+
+
+def test_validate_lists_every_schema_fault_of_an_entry_with_its_line() -> None:
+    text = (
+        GOOD.replace('{{handle}}"}\n', '{{handle}}", method: PUT}\n', 1)
+        .replace("status: [200]", "status: [50, '2xx']", 1)
+        .replace("    tags: [social]\n", "    tags: [social]\n    secrets: {bad-name: X}\n    colour: red\n", 1)
+    )
+    with pytest.raises(ConfigError) as caught:
+        parse_platforms(text)
+    assert str(caught.value) == (
+        "<string>:3: platforms[0] (id: alpha): Additional properties are not allowed ('colour' was unexpected)"
+        " (and 4 more: handlecheck platforms validate <string>)"
+    )
+    _, errors = validate_platforms(text)
+    where = "platforms[0] (id: alpha)"
+    matcher = f"{where}.checks[0].outcomes[0].matchers[0]"
+    assert [(e.line, e.path, e.reason.split(" '^")[0]) for e in errors] == [
+        (3, where, "Additional properties are not allowed ('colour' was unexpected)"),
+        (6, f"{where}.secrets", "'bad-name' does not match"),
+        (9, f"{where}.checks[0].request.method", "'PUT' is not one of ['GET', 'HEAD', 'POST']"),
+        (12, f"{matcher}.status[0]", "50 is less than the minimum of 100"),  # the integer branch of the anyOf
+        (12, f"{matcher}.status[1]", "'2xx' does not match"),  # the string branch
+    ]
