@@ -19,7 +19,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from . import aio
-from .candidates import DEFAULT_AFFIXES
+from .candidates import DEFAULT_AFFIXES, LAYOUTS
 from .config import Config, load_config
 from .domain import Depth, HuntReport, Owned, ScanReport, Technique
 from .errors import InputError
@@ -169,14 +169,14 @@ async def hunt(
     options: HttpOptions | None = None,
     techniques: Iterable[Technique] | None = None,
     affixes: Sequence[str] = DEFAULT_AFFIXES,
-    keyboard: str = "qwerty",
+    keyboards: Sequence[str] = LAYOUTS,
     on_result: Callable[[Result], None] | None = None,
 ) -> HuntReport:
     """Check the lookalikes of `brand`, read and score every account that exists (as
     `handlecheck lookalikes --check`)."""
     return await _hunt(
         brand, platforms_of(platforms), depth=depth, owned=owned, own_domains=own_domains, options=options,
-        techniques=techniques, affixes=affixes, keyboard=keyboard, on_result=on_result,
+        techniques=techniques, affixes=affixes, keyboards=keyboards, on_result=on_result,
     )  # fmt: skip
 
 

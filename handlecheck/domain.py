@@ -15,9 +15,13 @@ from datetime import datetime
 from enum import IntEnum, StrEnum
 from typing import Any
 
+from rapidfuzz.distance import DamerauLevenshtein, JaroWinkler
+
 from .errors import InputError
 from .models import Platform, Priority, Profile, Result
 from .summary import summarise
+
+_SEPARATORS = str.maketrans("", "", "._-")
 
 
 class Technique(StrEnum):
@@ -27,39 +31,63 @@ class Technique(StrEnum):
     KEYBOARD_REPLACEMENT = "keyboard-replacement"
     KEYBOARD_INSERTION = "keyboard-insertion"
     VOWEL_SWAP = "vowel-swap"
+    ADDITION = "addition"
+    BITSQUATTING = "bitsquatting"
     HOMOGLYPH = "homoglyph"
     SEPARATOR = "separator"
     PLURAL = "plural"
     DIGIT_SUFFIX = "digit-suffix"
+    TLD_IN_LABEL = "tld-in-label"
     AFFIX = "affix"
     WORD_FORM = "word-form"
 
 
 class Tier(IntEnum):
-    SAME_SKELETON = 0
-    PHISHING_AFFIX = 1
-    ONE_EDIT = 2
-    OTHER_AFFIX = 3
-    TWO_EDITS = 4
-    PARODY_OR_FAN = 5
-    DISTANT = 6
+    """How dangerous a candidate handle is, most dangerous first (candidates/ranking.py says
+    which candidate goes where, and how the tiers share the first ranks)."""
+
+    SAME_SKELETON = 0  # reads as the brand: homoglyphs, the brand's own words separated
+    COMBO = 1  # the brand plus a service word: paypal_support, officialpaypal
+    ONE_EDIT = 2  # a single typo: paypa, paypla, paypall, paypsl, nike_
+    COMBINED = 3  # a typo or homoglyph plus a service word: paypa1_support, paypal_support247
+    OTHER = 4  # the rest: tld-in-label, digits, plurals, other words, bitsquats, two edits
+    PARODY_OR_FAN = 5  # not, fake, parody, fan words
+    SEPARATOR_NOISE = 6  # a separator inside a word: pa.ypal, ni_ke
 
 
 @dataclass(frozen=True, slots=True)
 class Candidate:
-    """A handle an impersonator might pick, how it was made, and how close it is to the brand."""
+    """A handle an impersonator might pick, every technique that made it (the main one first),
+    what it changed or added (`detail`), and the brand handle it was made from.
+
+    How close it is to the brand is worked out when asked for: a brand has a thousand
+    candidates, and most are only ever counted."""
 
     handle: str
-    technique: Technique
+    techniques: tuple[Technique, ...]
     tier: Tier
-    distance: int
-    similarity: float
     detail: str = ""
+    brand: str = ""
+
+    @property
+    def technique(self) -> Technique:
+        return self.techniques[0]
+
+    @property
+    def distance(self) -> int:
+        """Damerau-Levenshtein edits from the brand's handle to this one without separators."""
+        return int(DamerauLevenshtein.distance(self.handle.translate(_SEPARATORS), self.brand))
+
+    @property
+    def similarity(self) -> float:
+        """Jaro-Winkler similarity of this handle without separators to the brand's handle."""
+        return float(JaroWinkler.similarity(self.handle.translate(_SEPARATORS), self.brand))
 
     def to_dict(self) -> dict[str, object]:
         return {
             "handle": self.handle,
             "technique": self.technique.value,
+            "techniques": [t.value for t in self.techniques],
             "tier": self.tier.name.lower().replace("_", "-"),
             "distance": self.distance,
             "similarity": round(self.similarity, 3),
@@ -128,6 +156,7 @@ class Finding:
             "risk": self.risk,
             "reasons": list(self.reasons),
             "technique": self.candidate.technique.value,
+            "techniques": [t.value for t in self.candidate.techniques],
             "tier": self.candidate.tier.name.lower().replace("_", "-"),
             "profile": self.profile.to_dict() if self.profile else None,
             "seen_at": self.seen_at.isoformat(timespec="seconds"),

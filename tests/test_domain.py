@@ -26,7 +26,7 @@ from handlecheck.errors import InputError
 from handlecheck.models import Platform, Priority, Profile, Reason, Result, Urls, Verdict
 
 WHEN = datetime(2024, 5, 1, 12, 30, 45, 123456, tzinfo=UTC)
-SUPPORT = Candidate("acme_support", Technique.AFFIX, Tier.PHISHING_AFFIX, 8, 0.91234, "support")
+SUPPORT = Candidate("acme_support", (Technique.AFFIX,), Tier.COMBO, "support", "acme")
 
 
 def result(platform: str, handle: str, verdict: Verdict, reason: Reason | None = None) -> Result:
@@ -86,11 +86,19 @@ def test_candidate_to_dict_spells_the_tier_and_rounds_similarity() -> None:
     assert SUPPORT.to_dict() == {
         "handle": "acme_support",
         "technique": "affix",
-        "tier": "phishing-affix",
-        "distance": 8,
-        "similarity": 0.912,
+        "techniques": ["affix"],
+        "tier": "combo",
+        "distance": 7,
+        "similarity": 0.873,
         "detail": "support",
     }
+
+
+def test_a_candidates_closeness_is_that_of_its_handle_without_separators() -> None:
+    typo = Candidate("ac.me_", (Technique.SEPARATOR,), Tier.SEPARATOR_NOISE, ".", "acme")
+    assert (typo.distance, typo.similarity) == (0, 1.0)
+    swapped = Candidate("amce", (Technique.TRANSPOSITION,), Tier.ONE_EDIT, "", "acme")
+    assert swapped.distance == 1 and 0.8 < swapped.similarity < 1.0
 
 
 @pytest.mark.parametrize(
@@ -128,7 +136,8 @@ def test_finding_to_dict_with_and_without_a_profile() -> None:
         "risk": 88,
         "reasons": ["one", "two"],
         "technique": "affix",
-        "tier": "phishing-affix",
+        "techniques": ["affix"],
+        "tier": "combo",
         "profile": None,
         "seen_at": "2024-05-01T12:30:45+00:00",
     }

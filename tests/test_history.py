@@ -21,7 +21,7 @@ from handlecheck.store.schema import MIGRATIONS, SCHEMA_VERSION
 from tests.conftest import PlatformFile, profile_entry
 
 HOUR = timedelta(hours=1)
-SUPPORT = Candidate("acme_support", Technique.AFFIX, Tier.PHISHING_AFFIX, 8, 0.9, "support")
+SUPPORT = Candidate("acme_support", (Technique.AFFIX,), Tier.COMBO, "support", "acme")
 
 
 def result(

@@ -683,7 +683,7 @@ def hostile_report(text: str = HOSTILE, handle: str = HOSTILE_HANDLE) -> ScanRep
     )
     finding = Finding(
         platform=platform.id, handle=handle, url=SAFE_LINKS[2],
-        candidate=Candidate(handle, Technique.AFFIX, Tier.PHISHING_AFFIX, 0, 1.0, text),
+        candidate=Candidate(handle, (Technique.AFFIX,), Tier.COMBO, text, "acme"),
         classification=Classification.IMPERSONATOR, risk=90,
         reasons=(text, f"display name {text!r} reads as the brand"),
         profile=Profile(display_name=text, bio=text, created=text, avatar=text), seen_at=WHEN,

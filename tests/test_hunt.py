@@ -81,7 +81,7 @@ async def test_planted_accounts_are_found_and_classified(social: Path):
     assert report.findings[0].handle == "acme_support", "the impersonator has the highest risk"
     assert found["acme_support"].risk >= 80 and found["acne"].risk < 20
     assert found["acme_support"].profile is not None and found["acme_support"].profile.followers == 1200
-    assert "offers 'support'" in found["acme_support"].reasons
+    assert "claims to be customer support ('support') (+15)" in found["acme_support"].reasons
     assert report.owned_seen == 1, "the brand's own account was seen, and not flagged"
     assert len(report.results) == len(candidate_pairs("ACME", platforms, Depth.DEEP))
 

@@ -27,7 +27,7 @@ from tests.simulator import Simulator
 UNFINISHED = re.compile(
     r"the scan was stopped before the end: \d+ of \d+ handle checks not done; lookalikes not checked"
 )
-SUPPORT = Candidate("acme_support", Technique.AFFIX, Tier.PHISHING_AFFIX, 8, 0.9, "support")
+SUPPORT = Candidate("acme_support", (Technique.AFFIX,), Tier.COMBO, "support", "acme")
 
 
 async def interrupted_scan(sim: Simulator, platform_file: PlatformFile, tmp_path: Path, fmt: str) -> tuple[Path, Path]:

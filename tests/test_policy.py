@@ -26,7 +26,7 @@ from handlecheck.store.baseline import earlier_scan, from_history, read_baseline
 from handlecheck.store.history import History, ScanRecord
 
 WHEN = datetime(2024, 5, 1, 12, 0, 30, 999, tzinfo=UTC)
-SUPPORT = Candidate("acme_support", Technique.AFFIX, Tier.PHISHING_AFFIX, 8, 0.9, "support")
+SUPPORT = Candidate("acme_support", (Technique.AFFIX,), Tier.COMBO, "support", "acme")
 
 
 def result(platform: str, handle: str, verdict: Verdict) -> Result:

@@ -63,7 +63,7 @@ def test_scan_table_prints_the_best_handle_harmlessly() -> None:
 
 
 def test_lookalike_findings_table_prints_platforms_and_handles_harmlessly() -> None:
-    candidate = Candidate(HOSTILE, Technique.AFFIX, Tier.PHISHING_AFFIX, 2, 0.9, "help")
+    candidate = Candidate(HOSTILE, (Technique.AFFIX,), Tier.COMBO, "help", "acme")
     finding = Finding(HOSTILE, HOSTILE, None, candidate, Classification.IMPERSONATOR, 90, ("affix",), None, WHEN)
     text = render_findings(HuntReport("Acme", (), (finding,), 0), Depth.QUICK, summarise([]), "table")
     assert "acme_help" in text and harmless(text), text

@@ -69,7 +69,7 @@ def report() -> ScanReport:
     )
     impostor = Finding(
         platform="github", handle="acme_support", url="https://github.test/acme_support",
-        candidate=Candidate("acme_support", Technique.AFFIX, Tier.PHISHING_AFFIX, 0, 1.0, "support"),
+        candidate=Candidate("acme_support", (Technique.AFFIX,), Tier.COMBO, "support", "acme"),
         classification=Classification.IMPERSONATOR, risk=85,
         reasons=("handle 'acme_support': phishing affix (affix)", f"display name {HOSTILE_NAME!r} reads as the brand"),
         profile=Profile(display_name=HOSTILE_NAME, bio=HOSTILE_BIO), seen_at=WHEN,

@@ -17,7 +17,7 @@ from tests.conftest import PlatformFile, profile_entry
 from tests.simulator import Simulator, profiles, slow
 
 WHEN = datetime(2024, 5, 1, 12, 30, tzinfo=UTC)
-SUPPORT = Candidate("acme_support", Technique.AFFIX, Tier.PHISHING_AFFIX, 8, 0.9, "support")
+SUPPORT = Candidate("acme_support", (Technique.AFFIX,), Tier.COMBO, "support", "acme")
 
 
 def platform(

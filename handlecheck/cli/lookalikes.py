@@ -6,7 +6,7 @@ import argparse
 from contextlib import ExitStack
 
 from .. import aio
-from ..candidates import brand_problem, generate, parse_techniques, read_affixes
+from ..candidates import LAYOUTS, brand_problem, generate, parse_techniques, read_affixes
 from ..domain import Depth, Owned, Technique
 from ..errors import InputError
 from ..models import Result
@@ -39,7 +39,12 @@ def cmd_lookalikes(args: argparse.Namespace) -> int:
     if args.platform:
         platform = select(load_catalogue(args.platforms, nsfw=args.nsfw).platforms, only=[args.platform])[0]
     candidates = generate(
-        brand, techniques=techniques, affixes=affixes, keyboard=args.keyboard, platform=platform, limit=args.max
+        brand,
+        techniques=techniques,
+        affixes=affixes,
+        keyboards=args.keyboard or LAYOUTS,
+        platform=platform,
+        limit=args.max,
     )
     with ExitStack() as stack:
         open_output(stack, args.output, "lookalikes").write(render_candidates(brand, candidates, args.format))
@@ -59,7 +64,7 @@ def _hunt(
 
     report = aio.run(
         hunt(brand, platforms, depth=depth, owned=owned, own_domains=args.domain, options=http_options(args),
-             techniques=techniques, affixes=affixes, keyboard=args.keyboard, on_result=advance,
+             techniques=techniques, affixes=affixes, keyboards=args.keyboard or LAYOUTS, on_result=advance,
              on_planned=expect(progress))
     )  # fmt: skip
     progress.close()

@@ -219,7 +219,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="only these: " + ", ".join(t.value for t in Technique),
     )
     looks.add_argument("--affixes", metavar="FILE", help="affixes to use instead of the defaults, one per line")
-    looks.add_argument("--keyboard", choices=sorted(KEYBOARDS), default="qwerty", help="for typo neighbours")
+    looks.add_argument(
+        "--keyboard", action="append", choices=list(KEYBOARDS),
+        help="keyboard layout for typo neighbours; repeat for several (default: all three)",
+    )  # fmt: skip
     looks.add_argument(
         "--platform", metavar="ID", help="only handles valid on this platform, deduplicated as it sees them"
     )

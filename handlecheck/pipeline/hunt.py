@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Iterable, Sequence
 
-from ..candidates import DEFAULT_AFFIXES, Brand, generate
+from ..candidates import DEFAULT_AFFIXES, LAYOUTS, Brand, generate
 from ..domain import DEPTHS, Candidate, Depth, Finding, HuntReport, Owned, Technique
 from ..models import Platform, Result, Verdict
 from ..net.checker import Checker
@@ -22,7 +22,7 @@ def candidate_pairs(
     *,
     techniques: Iterable[Technique] | None = None,
     affixes: Sequence[str] = DEFAULT_AFFIXES,
-    keyboard: str = "qwerty",
+    keyboards: Sequence[str] = LAYOUTS,
 ) -> list[tuple[Candidate, Platform]]:
     """Which candidates to check where: each platform gets its own valid, deduplicated list."""
     limit, priorities = DEPTHS[depth]
@@ -32,7 +32,7 @@ def candidate_pairs(
         if platform.priority not in priorities:
             continue
         candidates = generate(
-            brand, techniques=chosen, affixes=affixes, keyboard=keyboard, platform=platform, limit=limit
+            brand, techniques=chosen, affixes=affixes, keyboards=keyboards, platform=platform, limit=limit
         )
         pairs.extend((candidate, platform) for candidate in candidates)
     return pairs
@@ -48,7 +48,7 @@ async def hunt(
     options: HttpOptions | None = None,
     techniques: Iterable[Technique] | None = None,
     affixes: Sequence[str] = DEFAULT_AFFIXES,
-    keyboard: str = "qwerty",
+    keyboards: Sequence[str] = LAYOUTS,
     on_result: Callable[[Result], None] | None = None,
     on_planned: Callable[[int], None] | None = None,
     checker: Checker | None = None,
@@ -60,9 +60,9 @@ async def hunt(
         async with Checker(options) as own:
             return await hunt(
                 brand, platforms, depth=depth, owned=owned, own_domains=own_domains, techniques=techniques,
-                affixes=affixes, keyboard=keyboard, on_result=on_result, on_planned=on_planned, checker=own,
+                affixes=affixes, keyboards=keyboards, on_result=on_result, on_planned=on_planned, checker=own,
             )  # fmt: skip
-    pairs = candidate_pairs(brand, platforms, depth, techniques=techniques, affixes=affixes, keyboard=keyboard)
+    pairs = candidate_pairs(brand, platforms, depth, techniques=techniques, affixes=affixes, keyboards=keyboards)
     if on_planned is not None:
         on_planned(len(pairs))  # how many checks to expect, e.g. for a progress bar
     by_key = {(platform.id, candidate.handle): candidate for candidate, platform in pairs}

@@ -14,7 +14,7 @@ from ..domain import Candidate, Depth, HuntReport
 from ..summary import Summary
 from ..text import printable, spreadsheet_cell
 
-CANDIDATE_FIELDS = ("handle", "technique", "tier", "distance", "similarity", "detail")
+CANDIDATE_FIELDS = ("handle", "tier", "techniques", "detail", "distance", "similarity")
 FINDING_FIELDS = ("platform", "handle", "classification", "risk", "url", "display_name", "reasons")
 
 
@@ -28,12 +28,19 @@ def render_candidates(brand: str, candidates: Sequence[Candidate], fmt: str) -> 
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow(CANDIDATE_FIELDS)
-        writer.writerows([spreadsheet_cell(str(row[field])) for field in CANDIDATE_FIELDS] for row in rows)
+        writer.writerows([spreadsheet_cell(_cell(row[field])) for field in CANDIDATE_FIELDS] for row in rows)
         return out.getvalue()
-    table = [[i, printable(c.handle), c.technique.value, c.to_dict()["tier"], c.distance, f"{c.similarity:.2f}"]
-             for i, c in enumerate(candidates, 1)]  # fmt: skip
-    headers = ["rank", "handle", "technique", "tier", "edits", "similarity"]
+    table = [
+        [i, printable(c.handle), row["tier"], _cell(row["techniques"]), printable(c.detail, 40), c.distance]
+        for i, (c, row) in enumerate(zip(candidates, rows, strict=True), 1)
+    ]
+    headers = ["rank", "handle", "tier", "techniques", "detail", "edits"]
     return tabulate(table, headers=headers, tablefmt="simple") + f"\n\n{len(candidates)} candidates\n"
+
+
+def _cell(value: object) -> str:
+    """A list of techniques as one cell: homoglyph+affix."""
+    return "+".join(str(v) for v in value) if isinstance(value, list) else str(value)
 
 
 def render_findings(report: HuntReport, depth: Depth, summary: Summary, fmt: str) -> str:
