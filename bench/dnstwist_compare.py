@@ -26,7 +26,7 @@ from pathlib import Path
 from reference import DEAD_PROXY, DEFAULT_VENV, LOOPBACK_NAMES
 
 from handlecheck.candidates import generate
-from handlecheck.domain import DEPTHS, Candidate, Depth, Tier
+from handlecheck.domain import DEPTHS, Candidate, Depth, Technique, Tier
 from handlecheck.models import Platform
 from handlecheck.registry import parse_platforms
 
@@ -239,6 +239,8 @@ def brand_ranks(brand: str, candidates: Sequence[Candidate], platform: Platform,
     first: dict[str, tuple[int, str] | None] = {}
     for tier in KEY_TIERS:
         first[tier.name.lower()] = next(((i, c.handle) for i, c in enumerate(candidates, 1) if c.tier is tier), None)
+    letters = ((i, c.handle) for i, c in enumerate(candidates, 1) if c.tier is Tier.ONE_EDIT and not _edge(c))
+    first["letter_typo"] = next(letters, None)  # a typo in the letters, not a separator at an edge (paypal_)
     quick_tiers = {c.tier for c in candidates[:QUICK]}
     on_platform = [c.handle for c in generate(brand, platform=platform, limit=QUICK)]
     support = {h: _position(on_platform, h) for h in (f"{brand}_support", f"{brand}support")}
@@ -325,14 +327,22 @@ def render(result: Comparison) -> str:
     lines += _table(("dnstwist fuzzer", "ASCII", "ours", "share", "non-ASCII", "missed, e.g."), families)
     brands = [
         (b.brand, b.candidates, b.dnstwist_handles, *(_first(b.first[t.name.lower()]) for t in KEY_TIERS),
+         _first(b.first["letter_typo"]),
          "yes" if b.quick_has_all else "NO", " ".join(f"{h}@{_rank(r)}" for h, r in b.support_ranks.items()))
         for b in result.brands
     ]  # fmt: skip
-    header = ("brand", "ours", "dnstwist", "1st skeleton", "1st combo", "1st typo", "all 3 in 30", "support in 30")
+    header = (
+        "brand", "ours", "dnstwist", "1st skeleton", "1st combo", "1st typo", "1st letter typo", "all 3 in 30",
+        "support in 30",
+    )  # fmt: skip
     lines += ["", *_table(header, brands)]
     counts = [b.candidates for b in result.brands]
     lines.append(f"candidates per brand: max {max(counts)}, median {statistics.median(counts):g}")
     return "\n".join(lines)
+
+
+def _edge(candidate: Candidate) -> bool:
+    return candidate.technique is Technique.SEPARATOR
 
 
 def _rank(rank: int | None) -> str:

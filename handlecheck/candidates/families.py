@@ -36,7 +36,7 @@ COMBO_FORMS: tuple[tuple[str, bool], ...] = (
 # Words are taken in bands of this many, each band in all its forms before the next band.
 WORD_BAND = 4
 # Past the first words, only the forms people (and dnstwist's dictionary family) use most.
-TAIL_FROM = 24
+TAIL_FROM = 6 * WORD_BAND
 TAIL_FORMS = (COMBO_FORMS[0], COMBO_FORMS[1], COMBO_FORMS[2], COMBO_FORMS[5], COMBO_FORMS[7])
 # Typos in the order a reader is fooled by them; the one-edit tier takes one of each in turn.
 TYPO_ORDER: tuple[Technique, ...] = (
@@ -159,14 +159,14 @@ def affixed(base: str, words: Sequence[str]) -> list[Variant]:
     its forms before the next band, so the first ranks hold several words; words from TAIL_FROM
     on in TAIL_FORMS only."""
     ranked: list[Variant] = []
+    affix = ONLY[Technique.AFFIX]
     for start in range(0, len(words), WORD_BAND):
         band = words[start : start + WORD_BAND]
-        for separator, in_front in COMBO_FORMS:
-            for offset, word in enumerate(band):
-                if start + offset >= TAIL_FROM and (separator, in_front) not in TAIL_FORMS:
-                    continue
-                handle = f"{word}{separator}{base}" if in_front else f"{base}{separator}{word}"
-                ranked.append((handle, ONLY[Technique.AFFIX], word))
+        for separator, in_front in COMBO_FORMS if start < TAIL_FROM else TAIL_FORMS:
+            if in_front:
+                ranked.extend((f"{word}{separator}{base}", affix, word) for word in band)
+            else:
+                ranked.extend((f"{base}{separator}{word}", affix, word) for word in band)
     return ranked
 
 

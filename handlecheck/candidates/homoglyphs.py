@@ -46,16 +46,21 @@ class Swap(NamedTuple):
     detail: str
 
 
-def _one_step(text: str) -> Iterator[tuple[str, int, str]]:
+def _one_step(text: str, budget: int) -> Iterator[tuple[str, int, str]]:
+    """Every single substitution in `text` that weighs at most `budget`."""
     for i in range(len(text)):
         for width in (1, 2):
             piece = text[i : i + width]
             if len(piece) < width:
                 continue
             for other, weight in SWAPS.get(piece, ()):
+                if weight > budget:
+                    break  # the options are sorted by weight
                 yield text[:i] + other + text[i + width :], weight, f"{piece}->{other}"
             if width == 2 and piece[0] == piece[1]:
                 for other, weight in SWAPS.get(piece[0], ()):
+                    if weight > budget:
+                        break
                     yield text[:i] + other * 2 + text[i + 2 :], weight, f"{piece}->{other * 2}"
 
 
@@ -67,8 +72,8 @@ def lookalikes(handle: str) -> list[Swap]:
     for step in range(1, MAX_STEPS + 1):
         reached: list[Swap] = []
         for origin in frontier:
-            for text, weight, detail in _one_step(origin.handle):
-                if text == handle or origin.weight + weight > MAX_WEIGHT:
+            for text, weight, detail in _one_step(origin.handle, MAX_WEIGHT - origin.weight):
+                if text == handle:
                     continue
                 swap = Swap(
                     text, step, origin.weight + weight, f"{origin.detail}, {detail}" if origin.detail else detail
