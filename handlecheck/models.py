@@ -220,6 +220,46 @@ class Urls:
     profile: str | None = None
     signup: str | None = None
     report: str | None = None
+    recovery: str | None = None
+
+
+class Offered(StrEnum):
+    """How a platform offers one kind of help: a public page, only inside its app, not at all
+    (as far as its public help says), or nobody has looked yet."""
+
+    LINK = "link"
+    IN_APP = "in-app"
+    NONE = "none"
+    UNKNOWN = "unknown"
+
+
+class Cost(StrEnum):
+    FREE = "free"
+    PAID = "paid"
+    UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True, slots=True)
+class Channel:
+    """Where to go for one kind of help (reporting an impersonator, recovering a stolen account,
+    getting verified), and what to do there."""
+
+    offered: Offered = Offered.UNKNOWN
+    url: str | None = None
+    how: str = ""
+    cost: Cost = Cost.UNKNOWN
+
+
+@dataclass(frozen=True, slots=True)
+class Help:
+    report: Channel = field(default_factory=Channel)
+    recovery: Channel = field(default_factory=Channel)
+    verification: Channel = field(default_factory=Channel)
+
+    def missing(self) -> tuple[str, ...]:
+        """The kinds of help nobody has recorded yet (neither a link, in-app, nor none public)."""
+        kinds = (("report", self.report), ("recovery", self.recovery), ("verification", self.verification))
+        return tuple(kind for kind, channel in kinds if channel.offered is Offered.UNKNOWN)
 
 
 @dataclass(frozen=True, slots=True)
@@ -256,6 +296,8 @@ class Platform:
     """(template variable, environment variable) pairs: credentials, read only at request time."""
     redirect_hosts: tuple[str, ...] = ()
     """Other hosts its requests may be redirected to; a redirect anywhere else is not followed."""
+    help: Help = field(default_factory=Help)
+    """Where to report an impersonator, recover a stolen account and get verified."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,6 +11,7 @@ from pathlib import Path
 from .. import aio
 from ..pipeline.selfcheck import Health, PlatformHealth, selfcheck, write_skip_file
 from ..registry import import_file, validate_file
+from ..registry.helplinks import help_gaps
 from ..report.catalogue import health_counts, render_platform_list, render_selfcheck, render_validation
 from ..report.yaml import dump_yaml
 from ..text import plural, printable
@@ -40,6 +41,10 @@ def cmd_platforms_validate(args: argparse.Namespace) -> int:
     if checked.errors:
         count = plural(len(checked.catalogue.platforms), "platform")
         print(f"{args.file}: {plural(len(checked.errors), 'error')}, {count} without errors", file=sys.stderr)
+    gaps = [] if checked.errors else help_gaps(checked.catalogue.platforms)  # errors first; gaps once they are fixed
+    for platform, lacking in gaps:
+        where = f"{printable(args.file, 200)}: {platform.id} ({platform.priority})"
+        print(f"handlecheck: warning: {where}: no {', '.join(lacking)} recorded", file=sys.stderr)
     sys.stdout.write(render_validation(args.file, checked.catalogue, len(checked.errors)))
     return EXIT_USAGE if checked.errors else EXIT_OK
 

@@ -41,6 +41,7 @@ from ..rules.patterns import compile_pattern
 from ..schemafaults import SchemaFaults
 from ..text import printable
 from ..yamlio import YamlLines, YamlPath
+from .helplinks import HELP_SENTINELS, help_link, read_help
 from .schema import platform_validator
 
 
@@ -160,8 +161,8 @@ class Builder:
         profile = urls.get("profile")
         if profile is not None and "handle" not in template_variables(profile):
             self.note("profile URL has no {{handle}}", (*path, "urls", "profile"))
-        for key in ("profile", "signup", "report"):
-            if urls.get(key) is not None:
+        for key in ("profile", "signup", "report", "recovery"):
+            if urls.get(key) not in (None, *HELP_SENTINELS) and not str(urls[key]).startswith("mailto:"):
                 self.url(urls[key], {"handle"}, (*path, "urls", key))
         handle = raw.get("handle", {})
         pattern = handle.get("pattern")
@@ -176,7 +177,13 @@ class Builder:
             name=printable(raw["name"]),
             tags=tuple(raw.get("tags", ())),
             priority=Priority(raw.get("priority", "normal")),
-            urls=Urls(profile=profile, signup=urls.get("signup"), report=urls.get("report")),
+            urls=Urls(
+                profile=profile,
+                signup=urls.get("signup"),
+                report=help_link(urls.get("report")),
+                recovery=help_link(urls.get("recovery")),
+            ),
+            help=read_help(urls, raw.get("verification"), raw.get("taps", {})),
             handle=HandleRule(
                 pattern=pattern, case=Case(handle.get("case", "insensitive")), strip=handle.get("strip", "")
             ),

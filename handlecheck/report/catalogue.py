@@ -11,6 +11,7 @@ from tabulate import tabulate
 
 from ..models import Catalogue, Platform, SourceFormat
 from ..pipeline.selfcheck import Health, PlatformHealth
+from ..registry.helplinks import HELP_PRIORITIES, help_gaps
 from ..text import plural, printable, spreadsheet_cell
 
 HEALTH_ORDER = (Health.BROKEN, Health.UNREACHABLE, Health.UNTESTED, Health.WORKING)
@@ -81,4 +82,10 @@ def render_validation(path: str, catalogue: Catalogue, errors: int) -> str:
         return "\n".join(lines) + "\n"
     if errors:
         return ""
-    return f"{where}: {plural(len(catalogue.platforms), 'platform')}, no errors\n"
+    priority = [p for p in catalogue.platforms if p.priority in HELP_PRIORITIES]
+    complete = len(priority) - len(help_gaps(priority))
+    return (
+        f"{where}: {plural(len(catalogue.platforms), 'platform')}, no errors\n"
+        f"help: {complete} of {len(priority)} critical, high and normal platforms say where to report, "
+        "recover and get verified\n"
+    )
