@@ -18,6 +18,7 @@ from .api import (
     diff,
     hunt,
     hunt_sync,
+    runbook,
     scan,
     scan_many,
     scan_many_sync,
@@ -26,7 +27,7 @@ from .api import (
     selfcheck_sync,
 )
 from .candidates import generate
-from .config import Config, Selection, load_config
+from .config import Account, Config, Contact, Selection, load_config
 from .domain import Candidate, Classification, Depth, Finding, HuntReport, Owned, ScanReport, Technique, TodoItem
 from .errors import ConfigError, HandlecheckError, InputError
 from .models import Platform, Priority, Reason, Result, Verdict
@@ -37,12 +38,15 @@ from .pipeline.selfcheck import Health, PlatformHealth
 from .policy import Change, FailOn, parse_policies
 from .registry import load_catalogue, load_platforms, parse_platforms, select
 from .registry.select import Chosen, choose_platforms
+from .report.runbook import render_runbook
 from .rules.handles import normalise
+from .runbook import Runbook
 from .store.history import History
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "Account",
     "BrandOutcome",
     "Candidate",
     "Change",
@@ -51,6 +55,7 @@ __all__ = [
     "Classification",
     "Config",
     "ConfigError",
+    "Contact",
     "Depth",
     "FailOn",
     "Finding",
@@ -67,6 +72,7 @@ __all__ = [
     "Priority",
     "Reason",
     "Result",
+    "Runbook",
     "ScanReport",
     "Selection",
     "Technique",
@@ -87,6 +93,8 @@ __all__ = [
     "normalise",
     "parse_platforms",
     "parse_policies",
+    "render_runbook",
+    "runbook",
     "scan",
     "scan_many",
     "scan_many_sync",

@@ -10,6 +10,7 @@ give the same report for the same inputs.
     report = await hunt("Acme", depth=Depth.QUICK)            # lookalike accounts only
     async for health in selfcheck(): ...                      # prove the rules online
     changes = diff(history, "Acme")                           # what changed since last time
+    book = runbook(config="handlecheck.yaml")                 # the plan for a crisis, offline
 """
 
 from __future__ import annotations
@@ -19,8 +20,8 @@ from datetime import timedelta
 from pathlib import Path
 
 from . import aio
-from .candidates import DEFAULT_AFFIXES, LAYOUTS
-from .config import Config, load_config
+from .candidates import DEFAULT_AFFIXES, LAYOUTS, brand_problem
+from .config import Config, Selection, load_config
 from .domain import Depth, HuntReport, Owned, ScanReport, Technique
 from .errors import InputError
 from .models import Platform, Result
@@ -35,8 +36,9 @@ from .policy import Change, FailOn, compare
 from .registry import load_platforms
 from .registry.select import choose_platforms
 from .rules.handles import normalise
+from .runbook import Runbook, build_runbook
 from .store.baseline import from_history, scans_to_compare
-from .store.history import History
+from .store.history import History, no_scans
 
 PlatformSource = Sequence[Platform] | str | Path | None
 """Platforms to ask: a sequence of Platform, a platform file's path, or None for the bundled
@@ -218,3 +220,30 @@ def diff(history: History, brand: str, since: str | None = None, *, include_part
     interrupted count only with `include_partial`."""
     pair = scans_to_compare(history, brand, since, include_partial=include_partial)
     return compare(from_history(history, pair.older.id, brand), from_history(history, pair.latest.id, brand))
+
+
+def runbook(
+    brand: str | None = None,
+    *,
+    config: Config | str | Path | None = None,
+    platforms: PlatformSource = None,
+    history: History | None = None,
+) -> Runbook:
+    """The brand's runbook, as `handlecheck runbook` prints it: every account the config records,
+    with the catalogue's recovery, report and verification help; no network. With `history`, the
+    names the brand's latest complete scan (else its latest) found free on critical and high
+    platforms are rows to register too. Platforms default to the config's catalogue files, whatever
+    its --only, --tags and --exclude pick: an account the brand holds is in the runbook anyway."""
+    chosen = brand_config(brand, config)
+    problem = brand_problem(chosen.brand)
+    if problem is not None:
+        raise InputError(problem)
+    files = Selection(file=chosen.selection.file, add=chosen.selection.add, nsfw=chosen.selection.nsfw)
+    catalogue = choose_platforms(files, chosen.named).platforms if platforms is None else platforms_of(platforms)
+    if history is None:
+        return build_runbook(chosen, catalogue)
+    scans = history.scans(chosen.brand)
+    if not scans:
+        raise no_scans(chosen.brand, history.path)
+    latest = next((s for s in scans if s.complete), scans[0])
+    return build_runbook(chosen, catalogue, history.results(latest.id), latest.started_at)

@@ -29,7 +29,11 @@ from .yamlio import YamlPath, line_of, load_yaml
 CONFIG_NAME = "handlecheck.yaml"
 ENV_VAR = "HANDLECHECK_CONFIG"
 
-BRAND_SPECIFIC = frozenset({"aliases", "owned", "email_domain", "email_local", "domains", "owners"})
+# brand.com, .net, .org, .io, .co, .app: the domain names a brand is expected to hold.
+DEFAULT_TLDS: tuple[str, ...] = ("com", "net", "org", "io", "co", "app")
+BRAND_SPECIFIC = frozenset(
+    {"aliases", "owned", "email_domain", "email_local", "domains", "owners", "accounts", "contacts"}
+)
 """The Config fields that describe one brand: a config for another brand leaves them out. The
 rest (platform selection, depth, thresholds) is how a team scans, whichever brand it is."""
 
@@ -46,6 +50,29 @@ class Owners:
         if platform.id in self.platforms:
             return self.platforms[platform.id]
         return next((self.tags[t] for t in platform.tags if t in self.tags), self.default)
+
+
+@dataclass(frozen=True, slots=True)
+class Account:
+    """What the config records about one of the brand's accounts (held or to be registered): who
+    looks after it, its sign-in address, and whether it is secured. None: not recorded."""
+
+    platform: str
+    owner: str | None = None
+    backup: str | None = None
+    email: str | None = None
+    two_factor: bool | None = None
+    password_manager: bool | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Contact:
+    """Someone to call when an account is stolen or impersonated."""
+
+    name: str
+    role: str | None = None
+    email: str | None = None
+    phone: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,7 +121,12 @@ class Config:
     email_domain: str | None = None
     email_local: str = "social"
     domains: tuple[str, ...] = ()
+    tlds: tuple[str, ...] = DEFAULT_TLDS
+    """The top-level domains the brand's own domain names are checked in (over RDAP)."""
     owners: Owners = field(default_factory=Owners)
+    accounts: tuple[Account, ...] = ()
+    contacts: tuple[Contact, ...] = ()
+    """Emergency contacts, for the runbook."""
     selection: Selection = field(default_factory=Selection)
     depth: Depth = Depth.STANDARD
     report_risk: int = 50
@@ -115,6 +147,18 @@ class Config:
         kept = {f.name: getattr(self, f.name) for f in fields(self) if f.name not in BRAND_SPECIFIC}
         named = tuple(n for n in self.named if n.setting not in BRAND_SPECIFIC)
         return Config(**{**kept, "brand": brand, "named": named})
+
+    def account(self, platform_id: str) -> Account:
+        """The record of the brand's account on a platform (an empty one where none is kept)."""
+        return next((a for a in self.accounts if a.platform == platform_id), Account(platform_id))
+
+    def owner_for(self, platform: Platform) -> str | None:
+        """The account's own owner, else the `owners` rules'."""
+        return self.account(platform.id).owner or self.owners.owner_for(platform)
+
+    def email_for(self, platform: Platform) -> str | None:
+        """The account's recorded sign-in address, else its alias (see `email_alias`)."""
+        return self.account(platform.id).email or self.email_alias(platform)
 
     def email_alias(self, platform: Platform) -> str | None:
         """A distinct address per account, e.g. social+tiktok@brand.example."""
@@ -184,7 +228,10 @@ def parse_config(
         email_domain=data.get("email_domain"),
         email_local=data.get("email_local", "social"),
         domains=tuple(data.get("domains") or ()),
+        tlds=tuple(dict.fromkeys(t.lower().lstrip(".") for t in data["tlds"])) if "tlds" in data else DEFAULT_TLDS,
         owners=Owners(owners.get("default"), dict(owners.get("tags") or {}), dict(owners.get("platforms") or {})),
+        accounts=tuple(Account(pid, **record) for pid, record in (data.get("accounts") or {}).items()),
+        contacts=tuple(Contact(**each) for each in data.get("contacts") or ()),
         selection=Selection(
             file=selection.get("file"),
             add=tuple(selection.get("add") or ()),
@@ -205,6 +252,7 @@ def _named_ids(data: Mapping[str, Any], source: str, node: yaml.Node | None, at:
     owners = (data.get("owners") or {}).get("platforms") or {}
     places: list[tuple[str, str, YamlPath]] = [("owned", key, ("owned", key)) for key in data.get("owned") or {}]
     places += [("owners", key, ("owners", "platforms", key)) for key in owners]
+    places += [("accounts", key, ("accounts", key)) for key in data.get("accounts") or {}]
     for kind in ("only", "exclude"):
         places += [("selection", pid, ("platforms", kind, i)) for i, pid in enumerate(selection.get(kind) or ())]
     return tuple(
@@ -237,11 +285,33 @@ owned: {{}}
 # Your own web domains: links to them are not "lookalike domains".
 domains: []
 
+# Where your brand's own domain name is checked (brand.com, brand.net, ...); add country domains.
+tlds: [com, net, org, io, co, app]
+#  - de
+#  - co.uk
+
 # Who looks after which account (by platform id, else by tag, else the default).
 owners:
   default: Social media team
 #  tags: {{developer: Engineering}}
 #  platforms: {{linkedin: Marketing}}
+
+# What you record about each account, for `handlecheck runbook` and the to-do's "secure" action:
+# its owner and backup owner (they win over `owners`), the address it signs in with (else the
+# alias above), and whether two-factor authentication is on and its password is in the team's
+# password manager. Leave out what you do not know: the runbook says "not recorded".
+accounts: {{}}
+#  instagram:
+#    owner: Jane Doe
+#    backup: Sam Lee
+#    email: social+instagram@{handle}.example
+#    two_factor: true
+#    password_manager: true
+
+# Who to call when an account is stolen or impersonated: a name, a role, an e-mail and/or a phone.
+contacts: []
+#  - {{name: Jane Doe, role: Head of social media, email: jane@{handle}.example, phone: "+1 555 0100"}}
+#  - {{name: Security desk, role: Incident response, phone: "+1 555 0199"}}
 
 # Which platforms to scan (default: the bundled catalogue).
 # platforms:

@@ -172,10 +172,14 @@ class HuntReport:
 
 
 class Action(StrEnum):
+    """What to do, in the order a to-do list sorts actions of one priority (see `todo`)."""
+
     FIX = "fix"
     REPORT = "report"
+    SECURE = "secure"
     REGISTER = "register"
     CLAIM = "claim"
+    VERIFY = "verify"
     RETRY = "retry"
     WATCH = "watch"
 

@@ -4,21 +4,28 @@ Actions, in the order they are done on a day with little time:
 
     fix       an account the brand owns no longer answers as taken
     report    an impersonator was found: the platform's report link and the evidence
+    secure    an account the brand owns has no recorded owner, backup owner or two-factor
     register  the name is free: the sign-up link, an e-mail alias and the security steps
     claim     the name is taken by someone else, or reserved: the policy link and an alternative
+    verify    the platform verifies accounts (a badge or a domain handle): how, what it costs, where
     retry     the platform could not tell (with the reason)
     watch     a parody or fan account, or a weak lookalike
+
+A priority comes first, then the action in that order. Secure and retry take the platform's
+priority; verify one step below it, as it follows holding and securing the account.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from enum import StrEnum
 
 from .candidates import Brand
 from .config import Config
 from .domain import Action, BestHandle, Classification, Finding, TodoItem
-from .models import Platform, Priority, Reason, Result, Verdict
+from .models import Cost, Offered, Platform, Priority, Reason, Result, Verdict
 from .rules.handles import canonical
+from .rules.templates import UnsafeValue, render_url
 
 ACTION_ORDER = tuple(Action)
 PRIORITY_ORDER = (Priority.CRITICAL, Priority.HIGH, Priority.NORMAL, Priority.LOW)
@@ -31,6 +38,43 @@ SECURITY_STEPS = (
     "a named owner, and the account recorded in the brand's inventory",
     "if it is ever stolen: the platform's account-recovery or hacked-account page",
 )
+COSTS = {Cost.FREE: "free", Cost.PAID: "paid", Cost.UNKNOWN: "cost not recorded"}
+
+
+class Gap(StrEnum):
+    """What the config does not record about an account the brand holds."""
+
+    OWNER = "owner"
+    BACKUP = "backup"
+    TWO_FACTOR_OFF = "two-factor off"
+    TWO_FACTOR_UNRECORDED = "two-factor not recorded"
+
+    @property
+    def text(self) -> str:
+        return {
+            Gap.OWNER: "no owner recorded",
+            Gap.BACKUP: "no backup owner recorded",
+            Gap.TWO_FACTOR_OFF: "two-factor authentication is off",
+            Gap.TWO_FACTOR_UNRECORDED: "two-factor authentication not recorded as on",
+        }[self]
+
+    @property
+    def label(self) -> str:
+        """A word or two, for a narrow column."""
+        return {Gap.OWNER: "owner", Gap.BACKUP: "backup owner", Gap.TWO_FACTOR_OFF: "2FA (off)",
+                Gap.TWO_FACTOR_UNRECORDED: "2FA (not recorded)"}[self]  # fmt: skip
+
+    def step(self, platform_id: str) -> str:
+        if self is Gap.OWNER:
+            return f"name the person who looks after it: accounts.{platform_id}.owner (or owners:)"
+        if self is Gap.BACKUP:
+            return f"name a backup owner who can act when the owner cannot: accounts.{platform_id}.backup"
+        return (
+            "turn on two-factor authentication (an authenticator app or security key, not SMS), "
+            f"then record accounts.{platform_id}.two_factor: true"
+        )
+
+
 VARIANT_FORMS = ("{}", "{}hq", "get{}", "{}app", "{}_official", "the{}", "{}official", "real{}", "{}_hq", "try{}")
 
 
@@ -66,6 +110,21 @@ def best_handle(
     return best
 
 
+def security_gaps(config: Config, platform: Platform) -> tuple[Gap, ...]:
+    """What the config leaves unsaid about the brand's account on `platform`."""
+    account = config.account(platform.id)
+    gaps = [Gap.OWNER] if config.owner_for(platform) is None else []
+    gaps += [Gap.BACKUP] if account.backup is None else []
+    if account.two_factor is not True:
+        gaps.append(Gap.TWO_FACTOR_UNRECORDED if account.two_factor is None else Gap.TWO_FACTOR_OFF)
+    return tuple(gaps)
+
+
+def verifies(platform: Platform) -> bool:
+    """Whether the platform is known to verify accounts (on a page or in its app)."""
+    return platform.help.verification.offered in (Offered.LINK, Offered.IN_APP)
+
+
 def _report_priority(risk: int) -> Priority:
     return Priority.CRITICAL if risk >= 80 else Priority.HIGH if risk >= 60 else Priority.NORMAL
 
@@ -83,7 +142,7 @@ def build_todo(
     by_id = {p.id: p for p in platforms}
     items: list[TodoItem] = []
     for platform in platforms:
-        owner = config.owners.owner_for(platform)
+        owner = config.owner_for(platform)
         ours = _owned_on(config, platform)
         for handle in ours:
             held = by_pair.get((platform.id, handle))
@@ -94,6 +153,8 @@ def build_todo(
                              f"your account {handle} now reads as {held.verdict}: suspended, renamed or lost?",
                              owner=owner, evidence=(held.evidence,))
                 )  # fmt: skip
+            elif held is None or held.verdict is Verdict.TAKEN:  # in place: secure it, then verify it
+                items += _secure(config, platform, handle, owner) + _verify(platform, handle, owner)
         if ours:
             continue
         result = by_pair.get((platform.id, brand_handle))
@@ -101,10 +162,11 @@ def build_todo(
             continue
         alternative = best.handle if best and platform.id in best.available_on else None
         if result.verdict is Verdict.AVAILABLE:
-            items.append(_register(config, platform, brand_handle, owner, "the name is free"))
+            items += [_register(config, platform, brand_handle, owner, "the name is free")]
+            items += _verify(platform, brand_handle, owner)
         elif result.verdict is Verdict.INVALID and alternative:
             why = f"{brand_handle} breaks this platform's rules; {alternative} is the best common handle"
-            items.append(_register(config, platform, alternative, owner, why))
+            items += [_register(config, platform, alternative, owner, why), *_verify(platform, alternative, owner)]
         elif result.verdict in (Verdict.TAKEN, Verdict.RESERVED):
             held_by = "someone else holds the name" if result.verdict is Verdict.TAKEN else "the platform reserves it"
             items.append(
@@ -133,20 +195,50 @@ def build_todo(
         if finding.classification is Classification.IMPERSONATOR and finding.risk >= config.report_risk:
             items.append(
                 TodoItem(Action.REPORT, _report_priority(finding.risk), where.id, where.name, finding.handle,
-                         where.urls.report or finding.url, f"impersonator, risk {finding.risk}",
-                         owner=config.owners.owner_for(where), evidence=evidence)
+                         where.urls.report or finding.url, f"impersonator, risk {finding.risk}{_how_to_report(where)}",
+                         owner=config.owner_for(where), evidence=evidence)
             )  # fmt: skip
         else:
             items.append(
                 TodoItem(Action.WATCH, Priority.LOW, where.id, where.name, finding.handle, finding.url,
-                         f"{label}, risk {finding.risk}", owner=config.owners.owner_for(where), evidence=evidence)
+                         f"{label}, risk {finding.risk}", owner=config.owner_for(where), evidence=evidence)
             )  # fmt: skip
     items.sort(key=lambda i: (PRIORITY_ORDER.index(i.priority), ACTION_ORDER.index(i.action), i.platform, i.handle))
     return tuple(items)
 
 
+def _profile(platform: Platform, handle: str) -> str | None:
+    if not platform.urls.profile:
+        return None
+    try:
+        return render_url(platform.urls.profile, {"handle": handle})
+    except UnsafeValue:
+        return None
+
+
+def _secure(config: Config, platform: Platform, handle: str, owner: str | None) -> list[TodoItem]:
+    gaps = security_gaps(config, platform)
+    if not gaps:
+        return []
+    reason = "; ".join(gap.text for gap in gaps)
+    steps = tuple(dict.fromkeys(gap.step(platform.id) for gap in gaps))
+    return [TodoItem(Action.SECURE, platform.priority, platform.id, platform.name, handle, _profile(platform, handle),
+                     reason, owner=owner, steps=steps)]  # fmt: skip
+
+
+def _verify(platform: Platform, handle: str, owner: str | None) -> list[TodoItem]:
+    if not verifies(platform):
+        return []
+    channel = platform.help.verification
+    where = "in the app" if channel.offered is Offered.IN_APP else "on its verification page"
+    reason = f"get the verified badge or domain handle {where} ({COSTS[channel.cost]})"
+    priority = PRIORITY_ORDER[min(PRIORITY_ORDER.index(platform.priority) + 1, len(PRIORITY_ORDER) - 1)]
+    return [TodoItem(Action.VERIFY, priority, platform.id, platform.name, handle, channel.url, reason, owner=owner,
+                     steps=(channel.how,) if channel.how else ())]  # fmt: skip
+
+
 def _register(config: Config, platform: Platform, handle: str, owner: str | None, reason: str) -> TodoItem:
-    alias = config.email_alias(platform)
+    alias = config.email_for(platform)
     return TodoItem(
         Action.REGISTER,
         platform.priority,
@@ -159,3 +251,12 @@ def _register(config: Config, platform: Platform, handle: str, owner: str | None
         email_alias=alias,
         steps=SECURITY_STEPS if alias else (NO_ALIAS_STEP, *SECURITY_STEPS[1:]),
     )
+
+
+def _how_to_report(platform: Platform) -> str:
+    """Where a platform takes reports only in its app, what to tap there (its link is then the
+    account's own page)."""
+    channel = platform.help.report
+    if channel.offered is Offered.IN_APP:
+        return f"; report it in the app: {channel.how}" if channel.how else "; report it in the app"
+    return ""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 from dataclasses import replace
 from pathlib import Path
 
@@ -12,7 +13,9 @@ import handlecheck
 from handlecheck import HttpOptions
 from handlecheck.cli import main
 from handlecheck.config import (
+    Account,
     Config,
+    Contact,
     Owners,
     Selection,
     brand_note,
@@ -456,3 +459,79 @@ async def test_library_scan_of_another_brand_leaves_the_config_brand_out(
     path.write_text(f"brand: Acme\nowned: {{instagam: acme}}\nplatforms: {{file: {world}}}\n")
     with pytest.raises(ConfigError, match=r":2: owned.instagam: unknown platform id 'instagam' \(did you mean"):
         await handlecheck.scan("Acme", config=path)
+
+
+# --- accounts and emergency contacts ------------------------------------------------------------
+
+ACCOUNTS = """\
+brand: Acme
+owned: {instagram: acme}
+email_domain: acme.example
+owners: {default: Social team}
+accounts:
+  instagram: {owner: Jane Doe, backup: Sam Lee, email: insta@acme.example, two_factor: true, password_manager: true}
+  tiktok: {two_factor: false}
+contacts:
+  - {name: Jane Doe, role: Head of social, email: jane@acme.example, phone: "+1 555 0100"}
+  - {name: Security desk, phone: "+1 555 0199"}
+"""
+
+
+def test_accounts_and_contacts_are_read_into_records(tmp_path: Path) -> None:
+    config = load_config(write(tmp_path, ACCOUNTS))
+    assert config.accounts == (
+        Account("instagram", "Jane Doe", "Sam Lee", "insta@acme.example", two_factor=True, password_manager=True),
+        Account("tiktok", two_factor=False),
+    )
+    assert config.contacts == (
+        Contact("Jane Doe", "Head of social", "jane@acme.example", "+1 555 0100"),
+        Contact("Security desk", phone="+1 555 0199"),
+    )
+    instagram, tiktok = platform("instagram"), platform("tiktok")
+    assert (config.owner_for(instagram), config.email_for(instagram)) == ("Jane Doe", "insta@acme.example")
+    assert (config.owner_for(tiktok), config.email_for(tiktok)) == ("Social team", "social+tiktok@acme.example")
+    assert config.account("youtube") == Account("youtube"), "no record: nothing recorded"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("accounts:\n  instagram: {owner: Jane, twofa: true}\n",
+         ":3: accounts.instagram: Additional properties are not allowed ('twofa' was unexpected)"),
+        ("accounts:\n  instagram:\n    owner: Jane\n    two_factor: yes please\n",
+         ":5: accounts.instagram.two_factor: 'yes please' is not of type 'boolean'"),
+        ("accounts:\n  instagram:\n    email: jane at acme\n", ":4: accounts.instagram.email: 'jane at acme' does not"),
+        ("accounts:\n  instagram:\n", ":3: accounts.instagram: None is not of type 'object'"),
+        ("contacts:\n  - {name: Jane}\n", ":3: contacts.0: 'email' is a required property"),
+        ("contacts:\n  - name: Jane\n    phone: 5550100\n", ":4: contacts.0.phone: 5550100 is not of type 'string'"),
+        ("contacts:\n  - {role: CEO, phone: '+1 555'}\n", ":3: contacts.0: 'name' is a required property"),
+        ("contacts: {name: Jane}\n", ":2: contacts: {'name': 'Jane'} is not of type 'array'"),
+    ],
+)  # fmt: skip
+def test_account_and_contact_errors_name_the_line_and_setting(tmp_path: Path, text: str, expected: str) -> None:
+    path = write(tmp_path, "brand: Acme\n" + text)
+    with pytest.raises(ConfigError) as caught:
+        load_config(path)
+    assert str(caught.value).startswith(f"{path}{expected}"), str(caught.value)
+
+
+def test_the_starter_examples_of_accounts_and_contacts_load_once_uncommented(tmp_path: Path) -> None:
+    def uncomment(block: re.Match[str]) -> str:
+        return block[1].rstrip(" {}[]") + "\n" + re.sub(r"^#", "", block[2], flags=re.MULTILINE)
+
+    text = re.sub(r"^((?:accounts|contacts): .*)\n((?:#.*\n)+)", uncomment, starter("Acme"), flags=re.MULTILINE)
+    config = load_config(write(tmp_path, text))
+    assert config.accounts == (
+        Account("instagram", "Jane Doe", "Sam Lee", "social+instagram@acme.example", True, True),
+    )
+    assert [c.name for c in config.contacts] == ["Jane Doe", "Security desk"]
+    assert config.contacts[1].email is None and config.contacts[1].phone == "+1 555 0199"
+
+
+def test_another_brand_gets_none_of_the_accounts_or_contacts(tmp_path: Path) -> None:
+    config = load_config(write(tmp_path, ACCOUNTS))
+    globex = config.for_brand("Globex")
+    assert (globex.accounts, globex.contacts, globex.owned) == ((), (), ())
+    assert not [n for n in globex.named if n.setting == "accounts"], "nor are its account ids checked"
+    assert [n.id for n in config.for_brand("ACME").named if n.setting == "accounts"] == ["instagram", "tiktok"]
+    assert "owners, accounts, contacts are left out" in (brand_note(config, "Globex") or "")

@@ -18,7 +18,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "handlecheck"
 
 LAYERS: tuple[tuple[str, ...], ...] = (
     ("errors", "models", "text", "yamlio", "aio", "files", "schemafaults"),
-    ("domain", "summary", "rules", "candidates", "risk", "config", "policy", "todo", "importers", "brands"),
+    ("domain", "summary", "rules", "candidates", "risk", "config", "policy", "todo", "runbook", "importers", "brands"),
     ("registry", "store"),
     ("net",),
     ("pipeline",),
@@ -27,7 +27,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("cli", "__init__", "__main__"),
 )
 LAYER_OF = {name: index for index, names in enumerate(LAYERS) for name in names}
-PURE = ("domain", "summary", "rules", "candidates", "risk", "config", "policy", "todo")
+PURE = ("domain", "summary", "rules", "candidates", "risk", "config", "policy", "todo", "runbook")
 
 
 def _modules() -> list[Path]:

@@ -4,14 +4,28 @@ from __future__ import annotations
 
 import asyncio
 import json
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
 
 from handlecheck.cli import main
-from handlecheck.config import Config, Owners
+from handlecheck.config import Account, Config, Owners
 from handlecheck.domain import Action, BestHandle, Candidate, Classification, Finding, Owned, Technique, Tier
-from handlecheck.models import Case, HandleRule, Platform, Priority, Reason, Result, Urls, Verdict
+from handlecheck.models import (
+    Case,
+    Channel,
+    Cost,
+    HandleRule,
+    Help,
+    Offered,
+    Platform,
+    Priority,
+    Reason,
+    Result,
+    Urls,
+    Verdict,
+)
 from handlecheck.todo import SECURITY_STEPS, best_handle, build_todo, variants
 from tests.conftest import PlatformFile, profile_entry
 from tests.simulator import Simulator, profiles, slow
@@ -227,6 +241,15 @@ def test_a_report_without_a_platform_report_link_points_at_the_account() -> None
     assert (item.action, item.priority, item.link) == (Action.REPORT, Priority.HIGH, "https://bare.test/acme_support")
 
 
+def test_a_report_where_the_platform_takes_reports_in_its_app_says_what_to_tap() -> None:
+    taps = "profile > ... > Report > Pretending to be someone"
+    app_only = Platform("app", "App", (), help=Help(report=Channel(Offered.IN_APP, how=taps)))
+    found = finding("app", "acme_support", Classification.IMPERSONATOR, 70, "https://app.test/acme_support")
+    (item,) = build_todo(Config(brand="Acme"), [app_only], [], [found], None)
+    assert item.link == "https://app.test/acme_support"
+    assert item.reason == f"impersonator, risk 70; report it in the app: {taps}"
+
+
 def test_the_list_is_sorted_by_priority_then_action_then_platform() -> None:
     platforms = [platform("zeta", Priority.CRITICAL), platform("alpha", Priority.CRITICAL), LOW]
     results = [
@@ -273,3 +296,108 @@ async def test_cli_a_critical_platform_that_times_out_is_a_critical_retry(
     todo = json.loads(capsys.readouterr().out)["todo"]
     assert (todo[0]["action"], todo[0]["platform"], todo[0]["priority"]) == ("retry", "late", "critical")
     assert [i["priority"] for i in todo[1:]] == ["normal"] * 3
+
+
+# --- secure and verify -------------------------------------------------------------------------
+
+
+def helped(pid: str, priority: Priority, verification: Channel) -> Platform:
+    return replace(platform(pid, priority), help=Help(verification=verification))
+
+
+BADGE = Channel(Offered.IN_APP, None, "Settings > Verified", Cost.PAID)
+DOMAIN = Channel(Offered.LINK, "https://high.test/verify", "add a DNS TXT record", Cost.FREE)
+
+
+@pytest.mark.parametrize(
+    ("accounts", "owners", "reason"),
+    [
+        ((), Owners(), "no owner recorded; no backup owner recorded; two-factor authentication not recorded as on"),
+        ((), Owners("Social"), "no backup owner recorded; two-factor authentication not recorded as on"),
+        ((Account("crit", owner="Jo", backup="Sam", two_factor=False),), Owners(), "two-factor authentication is off"),
+        ((Account("crit", backup="Sam", two_factor=True),), Owners(), "no owner recorded"),
+        ((Account("crit", owner="Jane", two_factor=True),), Owners(), "no backup owner recorded"),
+        ((Account("crit", owner="Jane", backup="Sam", two_factor=True),), Owners(), None),
+        ((Account("other", owner="Jane", backup="Sam", two_factor=True),), Owners("Social"),
+         "no backup owner recorded; two-factor authentication not recorded as on"),
+    ],
+)  # fmt: skip
+def test_secure_names_exactly_what_the_config_leaves_unsaid(
+    accounts: tuple[Account, ...], owners: Owners, reason: str | None
+) -> None:
+    config = Config(brand="Acme", owned=(Owned("crit", "acme"),), owners=owners, accounts=accounts)
+    items = build_todo(config, [CRITICAL], [result("crit", "acme", Verdict.TAKEN)], [], None)
+    secure = [i for i in items if i.action is Action.SECURE]
+    assert [i.reason for i in secure] == ([reason] if reason else [])
+    if secure:
+        item = secure[0]
+        assert (item.priority, item.platform, item.handle, item.link) == (
+            Priority.CRITICAL, "crit", "acme", "https://crit.test/acme")  # fmt: skip
+        assert len(item.steps) == reason.count(";") + 1 and all("accounts.crit." in step for step in item.steps)
+
+
+def test_an_account_to_fix_or_that_could_not_be_seen_is_not_asked_to_be_secured() -> None:
+    config = Config(brand="Acme", owned=(Owned("crit", "acme"), Owned("high", "acme"), Owned("norm", "acme")))
+    results = [
+        result("crit", "acme", Verdict.AVAILABLE),
+        result("high", "acme", Verdict.UNKNOWN, Reason.TIMEOUT),
+        result("norm", "acme", Verdict.TAKEN),
+    ]
+    items = build_todo(config, [CRITICAL, HIGH, NORMAL], results, [], None)
+    assert [(i.action, i.platform) for i in items] == [(Action.FIX, "crit"), (Action.SECURE, "norm")]
+
+
+def test_verify_where_the_platform_verifies_an_account_the_brand_holds_or_registers() -> None:
+    platforms = [
+        helped("crit", Priority.CRITICAL, BADGE),
+        helped("high", Priority.HIGH, DOMAIN),
+        helped("low", Priority.LOW, DOMAIN),
+        helped("norm", Priority.NORMAL, Channel(Offered.NONE)),
+        helped("taken", Priority.HIGH, BADGE),
+    ]
+    complete = tuple(Account(p.id, owner="Jane", backup="Sam", two_factor=True) for p in platforms)
+    config = Config(brand="Acme", owned=(Owned("crit", "acme"), Owned("norm", "acme")), accounts=complete)
+    results = [
+        result("crit", "acme", Verdict.TAKEN),
+        result("norm", "acme", Verdict.TAKEN),
+        result("high", "acme", Verdict.AVAILABLE),
+        result("low", "acme", Verdict.AVAILABLE),
+        result("taken", "acme", Verdict.TAKEN),
+    ]
+    items = build_todo(config, platforms, results, [], None)
+    assert [(i.priority, i.action, i.platform) for i in items] == [
+        (Priority.HIGH, Action.REGISTER, "high"),
+        (Priority.HIGH, Action.CLAIM, "taken"),
+        (Priority.HIGH, Action.VERIFY, "crit"),  # one step below the platform's priority
+        (Priority.NORMAL, Action.VERIFY, "high"),
+        (Priority.LOW, Action.REGISTER, "low"),
+        (Priority.LOW, Action.VERIFY, "low"),  # low stays low
+    ], "no verify where it is none public, nor on a name someone else holds"
+    badge, domain = items[2], items[3]
+    assert (badge.link, badge.reason, badge.steps, badge.owner) == (
+        None, "get the verified badge or domain handle in the app (paid)", ("Settings > Verified",), "Jane",
+    )  # fmt: skip
+    assert (domain.link, domain.reason, domain.steps) == (
+        "https://high.test/verify", "get the verified badge or domain handle on its verification page (free)",
+        ("add a DNS TXT record",))  # fmt: skip
+
+
+def test_secure_comes_after_report_and_before_register_at_one_priority() -> None:
+    config = Config(brand="Acme", owned=(Owned("crit", "acme"),))
+    zeta = platform("zeta", Priority.CRITICAL)
+    results = [result("crit", "acme", Verdict.TAKEN), result("zeta", "acme", Verdict.AVAILABLE)]
+    findings = [finding("crit", "acme_support", Classification.IMPERSONATOR, 90)]
+    items = build_todo(config, [CRITICAL, zeta], results, findings, None)
+    assert [i.action for i in items] == [Action.REPORT, Action.SECURE, Action.REGISTER]
+
+
+def test_an_account_record_gives_the_owner_and_address_of_every_action() -> None:
+    record = Account("tube", owner="Jane Doe", email="video@acme.example")
+    config = Config(brand="Acme", email_domain="acme.example", owners=Owners("Social"), accounts=(record,))
+    tube, other = platform("tube", Priority.HIGH), platform("other")
+    results = [result("tube", "acme", Verdict.AVAILABLE), result("other", "acme", Verdict.AVAILABLE)]
+    items = build_todo(config, [tube, other], results, [], None)
+    assert [(i.platform, i.owner, i.email_alias) for i in items] == [
+        ("tube", "Jane Doe", "video@acme.example"),
+        ("other", "Social", "social+other@acme.example"),
+    ]

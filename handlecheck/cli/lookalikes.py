@@ -18,11 +18,13 @@ from .common import (
     EXIT_OK,
     EXIT_UNREACHABLE,
     chosen_platforms,
+    domain_platforms_of,
     expect,
     http_options,
     open_output,
     progress_bar,
     say_unreachable,
+    with_domains,
 )
 
 
@@ -35,6 +37,8 @@ def cmd_lookalikes(args: argparse.Namespace) -> int:
     affixes = read_affixes(args.affixes)
     if args.check:
         return _hunt(args, brand, techniques, affixes)
+    if args.domains or args.tlds:
+        raise InputError("--domains and --tlds need --check (domains are checked over RDAP)")
     platform = None
     if args.platform:
         platform = select(load_catalogue(args.platforms, nsfw=args.nsfw).platforms, only=[args.platform])[0]
@@ -55,6 +59,8 @@ def _hunt(
     args: argparse.Namespace, brand: str, techniques: tuple[Technique, ...] | None, affixes: tuple[str, ...]
 ) -> int:
     platforms = chosen_platforms(args)
+    if args.domains or args.tlds:  # the candidates that are DNS labels, as domains of each TLD
+        platforms = with_domains(platforms, domain_platforms_of(args))
     owned = [Owned.parse(text) for text in args.owned]
     depth = Depth(args.depth)
     progress = progress_bar(args)

@@ -12,10 +12,17 @@ from ..domain import Depth, Technique
 from ..net.http import DEFAULT_USER_AGENT, HttpOptions
 from ..store.history import default_path
 from .check import cmd_check
-from .common import FORMATS
+from .common import FORMATS, add_domains
 from .history import cmd_diff, cmd_history, cmd_init
 from .lookalikes import cmd_lookalikes
-from .platforms import cmd_platforms_import, cmd_platforms_list, cmd_platforms_selfcheck, cmd_platforms_validate
+from .platforms import (
+    add_rdap_bootstrap,
+    cmd_platforms_import,
+    cmd_platforms_list,
+    cmd_platforms_selfcheck,
+    cmd_platforms_validate,
+)
+from .runbook import add_runbook_command
 from .scan import cmd_scan
 from .scan_args import SCAN_FORMATS, add_ci
 
@@ -237,6 +244,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     looks.add_argument("--domain", action="append", default=[], metavar="DOMAIN", help="a domain the brand owns")
     add_selection(looks)
+    add_domains(looks, scan=False)
     add_http(looks)
     add_output(looks, ("table", "json", "jsonl", "csv"))
     looks.set_defaults(run=cmd_lookalikes)
@@ -269,6 +277,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add_ci(scan_cmd)
     add_selection(scan_cmd)
+    add_domains(scan_cmd, scan=True)
     add_http(scan_cmd)
     add_output(scan_cmd, SCAN_FORMATS)
     scan_cmd.set_defaults(run=cmd_scan)
@@ -319,6 +328,7 @@ def build_parser() -> argparse.ArgumentParser:
     init.add_argument("-o", "--output", default=CONFIG_NAME, metavar="FILE", help="where (default %(default)s)")
     init.add_argument("--force", action="store_true", help="overwrite an existing file")
     init.set_defaults(run=cmd_init)
+    add_runbook_command(commands)
 
     platforms = commands.add_parser(
         "platforms",
@@ -386,4 +396,5 @@ def build_parser() -> argparse.ArgumentParser:
     check_rules.add_argument("--seed", type=int, help="seed for the random names (repeatable runs)")
     check_rules.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
     check_rules.set_defaults(run=cmd_platforms_selfcheck)
+    add_http(add_rdap_bootstrap(sub))
     return parser

@@ -6,11 +6,22 @@ import argparse
 import os
 import sys
 from contextlib import ExitStack
+from dataclasses import replace
 from pathlib import Path
 
 from .. import aio
+from ..files import storage_error, write_atomic
+from ..models import HttpRequest, HttpResponse
+from ..net.http import FetchError, HttpClient
 from ..pipeline.selfcheck import Health, PlatformHealth, selfcheck, write_skip_file
 from ..registry import import_file, validate_file
+from ..registry.domains import (
+    IANA_BOOTSTRAP_URL,
+    MAX_BOOTSTRAP_BYTES,
+    downloaded_path,
+    load_bootstrap,
+    parse_bootstrap,
+)
 from ..registry.helplinks import help_gaps
 from ..report.catalogue import health_counts, render_platform_list, render_selfcheck, render_validation
 from ..report.yaml import dump_yaml
@@ -101,3 +112,55 @@ def cmd_platforms_selfcheck(args: argparse.Namespace) -> int:
         print("handlecheck: error: no platform could be reached; check the network or --proxy", file=sys.stderr)
         return EXIT_UNREACHABLE
     return EXIT_OK
+
+
+def cmd_platforms_rdap_bootstrap(args: argparse.Namespace) -> int:
+    """Download an RDAP bootstrap file (IANA's by default), check it, and keep it where later
+    runs look (the user's data folder) or in -o FILE."""
+    options = replace(http_options(args), max_body_bytes=MAX_BOOTSTRAP_BYTES)
+    request = HttpRequest("GET", args.url, (("Accept", "application/json"),))
+
+    async def download() -> HttpResponse:
+        async with HttpClient(options) as client:
+            return await client.fetch(request)
+
+    try:
+        response = aio.run(download())
+    except FetchError as exc:
+        print(f"handlecheck: error: {printable(args.url, 200)}: {printable(exc.detail, 300)}", file=sys.stderr)
+        return EXIT_UNREACHABLE
+    if response.status != 200 or response.truncated:
+        why = "more than the size cap" if response.truncated else f"status {response.status}"
+        print(f"handlecheck: error: {printable(args.url, 200)} answered {why}", file=sys.stderr)
+        return EXIT_UNREACHABLE
+    text = response.body.decode("utf-8", errors="replace")
+    bootstrap = parse_bootstrap(text, source=args.url)  # not a bootstrap file: a ConfigError, exit 2
+    target = Path(args.output) if args.output else downloaded_path()
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise storage_error("the RDAP bootstrap into", target.parent, exc) from None
+    write_atomic(target, text, "RDAP bootstrap")
+    tlds = plural(len(bootstrap.servers), "TLD")
+    print(f"handlecheck: RDAP bootstrap published {printable(bootstrap.publication, 40)} ({tlds}) written to {target}",
+          file=sys.stderr)  # fmt: skip
+    if not args.output and load_bootstrap(environ={}).publication != bootstrap.publication:
+        print("handlecheck: note: the shipped copy is newer and stays in use", file=sys.stderr)
+    return EXIT_OK
+
+
+def add_rdap_bootstrap(actions: argparse._SubParsersAction[argparse.ArgumentParser]) -> argparse.ArgumentParser:
+    """`platforms rdap-bootstrap`'s parser (the caller adds the network flags)."""
+    refresh = actions.add_parser(
+        "rdap-bootstrap",
+        help="download IANA's RDAP bootstrap file: which server answers for each TLD's domains",
+        description="Download the RDAP bootstrap file (RFC 9224) that says which RDAP server answers for each "
+        "TLD, check it, and keep it in the user's data folder: later runs use the newer (by its publication "
+        "date) of that copy and the one handlecheck ships.",
+        epilog="Examples:\n  handlecheck platforms rdap-bootstrap\n  handlecheck platforms rdap-bootstrap -o dns.json",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    refresh.add_argument("--url", default=IANA_BOOTSTRAP_URL, help="where to download it from (default %(default)s)")
+    refresh.add_argument("-o", "--output", metavar="FILE", help=f"write it here instead (default {downloaded_path()})")
+    refresh.set_defaults(run=cmd_platforms_rdap_bootstrap)
+    return refresh

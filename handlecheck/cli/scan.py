@@ -29,6 +29,7 @@ from ..report.scan import render_csv as render_scan_csv
 from ..report.scan import render_html, render_markdown
 from ..report.scan import render_json as render_scan_json
 from ..report.scan import render_table as render_scan_table
+from ..runbook import scan_runbook
 from ..store.baseline import read_baseline, write_baseline
 from ..store.history import History, default_path
 from ..store.spool import SortedSpool
@@ -44,10 +45,12 @@ from .common import (
     open_output,
     progress_bar,
     say_unreachable,
+    scan_domains,
     stop_exit,
     stopped,
     terminal_width,
     use_color,
+    with_domains,
 )
 from .scan_args import ReportTarget, parse_reports
 
@@ -58,6 +61,15 @@ SCAN_RENDERERS: dict[str, Callable[[ScanReport], str]] = {
     "table": render_scan_table, "markdown": render_markdown, "json": render_scan_json,
     "csv": render_scan_csv, "html": render_html, "junit": lambda report: render_junit([report]),
 }  # fmt: skip
+
+
+def _render(fmt: str, report: ScanReport, config: Config | None) -> str:
+    """A scan report; the markdown and html ones end with the brand's runbook (its config's
+    accounts and contacts, and the names the scan found free)."""
+    if config is not None and fmt in ("markdown", "html"):
+        renderer = render_markdown if fmt == "markdown" else render_html
+        return renderer(report, scan_runbook(config, report))
+    return SCAN_RENDERERS[fmt](report)
 
 
 def cmd_scan(args: argparse.Namespace) -> int:
@@ -96,7 +108,7 @@ def cmd_scan(args: argparse.Namespace) -> int:
         if problem is not None:
             raise InputError(problem)
         configs, total, single, listed = [config], 1, config, ()
-    platforms = chosen_platforms(args, single, brands=listed)
+    platforms = with_domains(chosen_platforms(args, single, brands=listed), scan_domains(args, single))
     out_dir = Path(args.out) if args.out else None
     if out_dir is not None:
         try:
@@ -194,9 +206,9 @@ class _BulkRun:
             self.unreachable = mine.unreachable_cause
         if self.args.baseline and self.args.update_baseline:
             write_baseline(self.args.baseline, outcome.snapshot)
-        self._write(report)
+        self._write(report, outcome.config)
 
-    def _write(self, report: ScanReport) -> None:
+    def _write(self, report: ScanReport, config: Config | None = None) -> None:
         fmt = self.args.format
         if not self.bulk:
             with ExitStack() as stack:
@@ -204,13 +216,13 @@ class _BulkRun:
                 if fmt == "table":  # fitted to the terminal, coloured by --color
                     out.write(render_scan_table(report, width=terminal_width(out), color=use_color(self.args, out)))
                 else:
-                    out.write(SCAN_RENDERERS[fmt](report))
+                    out.write(_render(fmt, report, config))
             for target in self.reports:
-                write_atomic(target.path, SCAN_RENDERERS[target.format](report), "report")
+                write_atomic(target.path, _render(target.format, report, config), "report")
             return
         assert self.out_dir is not None and self.spool is not None
         name = report_file_name(report.brand, EXTENSIONS[fmt])
-        write_atomic(self.out_dir / name, SCAN_RENDERERS[fmt](report), "report")
+        write_atomic(self.out_dir / name, _render(fmt, report, config), "report")
         row = BulkRow.of(report, name)
         self.spool.add(row.brand.casefold(), [junit_suite(report)] if fmt == "junit" else row.cells())
 

@@ -87,7 +87,10 @@ async def hunt(
     findings = []
     for result, profile in zip(taken, profiles, strict=True):
         candidate = by_key[result.platform, result.handle]
-        assessment = assess(parsed, candidate, profile, domains)
+        # A domain's "profile" is its registration (registrar, date), nothing it says about itself:
+        # the name alone is judged, and the registration stays in the finding as evidence.
+        shown = None if "domain" in by_id[result.platform].tags else profile
+        assessment = assess(parsed, candidate, shown, domains)
         findings.append(
             Finding(
                 platform=result.platform,

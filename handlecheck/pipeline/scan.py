@@ -16,6 +16,7 @@ from ..domain import Action, Depth, Finding, ScanReport, TodoItem, Unfinished
 from ..models import Platform, Priority, Result, Verdict
 from ..net.checker import Checker
 from ..net.http import HttpOptions
+from ..registry.domains import is_domain
 from ..todo import best_handle, build_todo, variants
 from .hunt import hunt
 
@@ -81,8 +82,9 @@ async def scan(
         gathered.results.append(result)
         keep(result)
     checked = time.monotonic()
+    handles_only = [p for p in platforms if not is_domain(p)]  # lookalike domains: on request (lookalikes --domains)
     hunted_report = await hunt(
-        config.brand, platforms, depth=depth, owned=config.owned, own_domains=config.domains,
+        config.brand, handles_only, depth=depth, owned=config.owned, own_domains=config.domains,
         on_result=keep, on_planned=on_planned, checker=checker,
     )  # fmt: skip
     gathered.findings = hunted_report.findings

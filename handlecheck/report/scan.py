@@ -1,4 +1,5 @@
-"""A ScanReport as table, markdown checklist, csv, json and a self-contained html page.
+"""A ScanReport as table, markdown checklist, csv, json and a self-contained html page; the
+markdown and the html with the brand's runbook after the to-do where one is given.
 
 Scraped text (display names, bios, evidence) is untrusted: it is escaped for each format.
 """
@@ -8,48 +9,31 @@ from __future__ import annotations
 import csv
 import io
 import json
-import re
 import textwrap
-from importlib import resources
-
-import jinja2
 
 from ..domain import Action, ScanReport
 from ..models import Platform, Verdict
 from ..rules.handles import canonical
+from ..runbook import Runbook
 from ..text import plural, printable, spreadsheet_cell
+from .markup import environment, md_link, safe_url
+from .markup import md as md  # report/history.py reads it from here
 from .results import OURS, fit_table, paint
+from .runbook import runbook_markdown, runbook_view
 
 TODO_CSV_FIELDS = (
     "priority", "action", "platform", "handle", "link", "reason", "owner", "email_alias", "suggestion", "evidence",
 )  # fmt: skip
-# What can start emphasis, code, links, HTML, tables or headings inside a line.
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>|~#])")
 VERBS = {
     Action.FIX: "Fix",
     Action.REPORT: "Report",
+    Action.SECURE: "Secure",
     Action.REGISTER: "Register",
     Action.CLAIM: "Claim",
+    Action.VERIFY: "Verify",
     Action.RETRY: "Retry",
     Action.WATCH: "Watch",
 }
-
-
-def md(text: str) -> str:
-    """Text that Markdown shows as written: no links, emphasis or HTML from scraped content."""
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", printable(text))
-
-
-def _safe_url(url: str | None) -> str | None:
-    """The URL when it can be shown as a link: http(s), printable, no space or angle bracket."""
-    if not url or not url.startswith(("http://", "https://")) or not url.isprintable() or any(c in url for c in " <>"):
-        return None
-    return url
-
-
-def _link(url: str | None) -> str:
-    safe = _safe_url(url)
-    return f"<{safe}>" if safe else "(no link)"
 
 
 def _headline(report: ScanReport) -> str:
@@ -81,7 +65,7 @@ def counts(report: ScanReport) -> dict[str, int]:
 def _evidence_link(evidence: str) -> str | None:
     """The profile URL of a "profile: URL" evidence line, when it can be a link."""
     label, _, rest = evidence.partition(": ")
-    return _safe_url(rest) if label == "profile" else None
+    return safe_url(rest) if label == "profile" else None
 
 
 def partial_line(report: ScanReport) -> str | None:
@@ -99,7 +83,7 @@ def _best(report: ScanReport) -> str | None:
     )
 
 
-def render_markdown(report: ScanReport) -> str:
+def render_markdown(report: ScanReport, runbook: Runbook | None = None) -> str:
     partial = partial_line(report)
     lines = [f"**{md(partial)}**", ""] if partial else []
     lines += [f"# handlecheck: {md(report.brand)}", "", md(_headline(report)) + "."]
@@ -113,7 +97,7 @@ def render_markdown(report: ScanReport) -> str:
         lines.append("Nothing to do.")
     for item in report.todo:
         lines.append(
-            f"- [ ] {VERBS[item.action]} {md(item.handle)} on {md(item.platform_name)}: {_link(item.link)} "
+            f"- [ ] {VERBS[item.action]} {md(item.handle)} on {md(item.platform_name)}: {md_link(item.link)} "
             f"({item.priority}; {md(item.reason)})"
         )
         if item.email_alias or item.owner:
@@ -129,7 +113,8 @@ def render_markdown(report: ScanReport) -> str:
         for evidence in item.evidence:
             profile = _evidence_link(evidence)
             lines.append(f"  - profile: <{profile}>" if profile else f"  - {md(evidence)}")
-    return "\n".join(lines) + "\n"
+    text = "\n".join(lines) + "\n"
+    return text + "\n" + runbook_markdown(runbook, level=2) if runbook is not None else text
 
 
 def render_csv(report: ScanReport) -> str:
@@ -174,13 +159,9 @@ def render_table(report: ScanReport, *, width: int | None = None, color: bool = 
     return text + f"To do: {tally}\n"
 
 
-def _environment() -> jinja2.Environment:
-    loader = jinja2.FunctionLoader(lambda name: (resources.files("handlecheck") / "data" / name).read_text("utf-8"))
-    return jinja2.Environment(loader=loader, autoescape=True, undefined=jinja2.StrictUndefined)
-
-
-def render_html(report: ScanReport) -> str:
-    """One self-contained page: summary, availability grid, findings, to-do checklist."""
+def render_html(report: ScanReport, runbook: Runbook | None = None) -> str:
+    """One self-contained page: summary, availability grid, findings, to-do checklist (and the
+    runbook after it, where one is given)."""
     grid = []
     for platform in report.platforms:
         cells = []
@@ -189,7 +170,7 @@ def render_html(report: ScanReport) -> str:
             evidence = printable(result.evidence if result else "", 300)
             cells.append({"verdict": state(report, platform, handle), "title": evidence})
         grid.append({"platform": platform, "cells": cells})
-    template = _environment().get_template("report.html.j2")
+    template = environment().get_template("report.html.j2")
     return template.render(
         report=report,
         headline=_headline(report),
@@ -200,7 +181,8 @@ def render_html(report: ScanReport) -> str:
         verdicts=[v.value for v in Verdict] + [OURS],
         counts=counts(report),
         profile_link=_evidence_link,
-        safe_link=_safe_url,
+        safe_link=safe_url,
         clean=printable,
         todo_items=list(report.todo),
+        runbook=runbook_view(runbook) if runbook is not None else None,
     )
