@@ -123,6 +123,8 @@ class Config:
     domains: tuple[str, ...] = ()
     tlds: tuple[str, ...] = DEFAULT_TLDS
     """The top-level domains the brand's own domain names are checked in (over RDAP)."""
+    fediverse: tuple[str, ...] = ()
+    """Fediverse servers to ask besides the catalogue's (registry/fediverse.py)."""
     owners: Owners = field(default_factory=Owners)
     accounts: tuple[Account, ...] = ()
     contacts: tuple[Contact, ...] = ()
@@ -229,6 +231,7 @@ def parse_config(
         email_local=data.get("email_local", "social"),
         domains=tuple(data.get("domains") or ()),
         tlds=tuple(dict.fromkeys(t.lower().lstrip(".") for t in data["tlds"])) if "tlds" in data else DEFAULT_TLDS,
+        fediverse=tuple(dict.fromkeys(data.get("fediverse") or ())),
         owners=Owners(owners.get("default"), dict(owners.get("tags") or {}), dict(owners.get("platforms") or {})),
         accounts=tuple(Account(pid, **record) for pid, record in (data.get("accounts") or {}).items()),
         contacts=tuple(Contact(**each) for each in data.get("contacts") or ()),
@@ -285,6 +288,11 @@ owned: {{}}
 # Your own web domains: links to them are not "lookalike domains".
 domains: []
 
+# Fediverse servers to ask besides mastodon.social and mastodon.online (host or base URL).
+fediverse: []
+#  - mastodon.world
+#  - mstdn.social
+
 # Where your brand's own domain name is checked (brand.com, brand.net, ...); add country domains.
 tlds: [com, net, org, io, co, app]
 #  - de
@@ -338,6 +346,7 @@ def overlay(
     email_domain: str | None = None,
     domains: Iterable[str] = (),
     depth: Depth | None = None,
+    fediverse: Iterable[str] = (),
 ) -> Config:
     """The config file's settings (`base`) with the command line's on top: the one place
     where the two merge. Lists add up; a value given wins. A `base` for another brand than
@@ -354,6 +363,7 @@ def overlay(
         owned=base.owned + owned,
         email_domain=email_domain or base.email_domain,
         domains=tuple(dict.fromkeys((*base.domains, *domains))),
+        fediverse=tuple(dict.fromkeys((*base.fediverse, *fediverse))),
         depth=depth or base.depth,
         named=base.named + tuple(NamedId(o.platform, "owned", "--owned") for o in owned),
     )

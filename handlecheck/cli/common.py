@@ -109,9 +109,14 @@ def _tld_list(text: str) -> list[str]:
 
 
 def add_domains(parser: argparse.ArgumentParser, *, scan: bool) -> None:
+    """The places a name lives besides the catalogue's platforms: domains, and (scan) fediverse servers."""
     group = parser.add_argument_group("domains (checked over RDAP)")
     if scan:
         group.add_argument("--no-domains", action="store_true", help="do not check the brand's domain names")
+        parser.add_argument_group("fediverse").add_argument(
+            "--fediverse", action="append", default=[], metavar="SERVER",
+            help="also ask this fediverse server (host or base URL; repeatable; adds to the config's fediverse:)",
+        )  # fmt: skip
     else:
         group.add_argument(
             "--domains", action="store_true", help="with --check: check the candidates as domains too (com, net, ...)"

@@ -103,6 +103,7 @@ def cmd_scan(args: argparse.Namespace) -> int:
             email_domain=args.email_domain,
             domains=args.domain,
             depth=Depth(args.depth) if args.depth else None,
+            fediverse=args.fediverse,
         )
         problem = brand_problem(config.brand)
         if problem is not None:

@@ -17,6 +17,7 @@ from ..models import Platform, Priority, Result, Verdict
 from ..net.checker import Checker
 from ..net.http import HttpOptions
 from ..registry.domains import is_domain
+from ..registry.fediverse import fediverse_platforms
 from ..todo import best_handle, build_todo, variants
 from .hunt import hunt
 
@@ -64,6 +65,8 @@ async def scan(
                 config, platforms, depth=depth, on_result=on_result, on_planned=on_planned, checker=own,
                 progress=progress,
             )  # fmt: skip
+    known = {p.id for p in platforms}
+    platforms = (*platforms, *(p for p in fediverse_platforms(config.fediverse) if p.id not in known))
     gathered = progress if progress is not None else Progress()
     clock = time.monotonic()
     depth = depth or config.depth
