@@ -34,6 +34,7 @@ from .pipeline.selfcheck import PlatformHealth
 from .pipeline.selfcheck import selfcheck as _selfcheck
 from .policy import Change, FailOn, compare
 from .registry import load_platforms
+from .registry.domains import load_bootstrap, servable_domain_platforms
 from .registry.select import choose_platforms
 from .rules.handles import normalise
 from .runbook import Runbook, build_runbook
@@ -87,7 +88,17 @@ def brand_config(brand: str | None = None, config: Config | str | Path | None = 
 
 
 def _scan_platforms(config: Config, platforms: PlatformSource) -> Sequence[Platform]:
-    return choose_platforms(config.selection, config.named).platforms if platforms is None else platforms_of(platforms)
+    """The given platforms; else the config's selection, with the brand's domains (config.tlds
+    that the RDAP bootstrap serves) where it asks the bundled catalogue as a whole, as the
+    command line does."""
+    if platforms is not None:
+        return platforms_of(platforms)
+    chosen = choose_platforms(config.selection, config.named).platforms
+    if not config.selection.whole_catalogue:
+        return chosen
+    domains, _ = servable_domain_platforms(load_bootstrap(), config.tlds)
+    known = {p.id for p in chosen}
+    return (*chosen, *(d for d in domains if d.id not in known))
 
 
 async def scan(

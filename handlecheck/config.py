@@ -87,6 +87,12 @@ class Selection:
     nsfw: bool = False
     skip_file: str | None = None
 
+    @property
+    def whole_catalogue(self) -> bool:
+        """Whether it asks the bundled catalogue as a whole (no platform file, --only or --tags):
+        then a scan checks the brand's domains too, unless told which TLDs."""
+        return not (self.file or self.only or self.tags)
+
     def overridden_by(self, other: Selection) -> Selection:
         """This selection with every setting that `other` gives (the command line's) on top."""
         return Selection(

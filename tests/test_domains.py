@@ -260,3 +260,25 @@ async def test_refresh_downloads_the_bootstrap_where_runs_find_it(sim: Simulator
     assert await run(["platforms", "rdap-bootstrap", "--url", f"{failing.base}/dns.json", "-o", str(elsewhere),
                       "--retries", "0"]) == 3  # fmt: skip
     assert not elsewhere.exists()
+
+
+def test_the_library_adds_the_brands_domains_where_the_command_line_does(tmp_path, monkeypatch):
+    """As `scan` on the command line: the bundled catalogue as a whole gets the config's domains
+    (those the bootstrap serves); a platform file does not. (Platforms only: nothing is asked.)"""
+    from handlecheck.api import _scan_platforms  # the platform choice of handlecheck.scan
+    from handlecheck.config import Config, Selection
+
+    bootstrap = tmp_path / "bootstrap.json"
+    bootstrap.write_text(json.dumps({"publication": "2030-01-01T00:00:00Z", "services": [
+        [["com"], ["http://127.0.0.1:9/rdap/"]]]}), encoding="utf-8")  # fmt: skip
+    monkeypatch.setenv("HANDLECHECK_RDAP_BOOTSTRAP", str(bootstrap))
+    whole = _scan_platforms(Config(brand="Acme", tlds=("com", "io")), None)
+    assert [p.id for p in whole if p.id.startswith("domain-")] == ["domain-com"], ".io has no server: left out"
+    small = tmp_path / "small.yaml"
+    small.write_text(
+        "version: 1\nplatforms:\n  - id: social\n    name: Social\n    checks: [{request: {url: 'https://s.test/{{handle}}'},"
+        " outcomes: [{verdict: taken, matchers: [{type: status, status: [200]}]}]}]\n",
+        encoding="utf-8",
+    )
+    picked = _scan_platforms(Config(brand="Acme", selection=Selection(file=str(small))), None)
+    assert not [p for p in picked if p.id.startswith("domain-")]

@@ -18,7 +18,7 @@ from ..config import DEFAULT_TLDS, Config, Selection
 from ..files import atomic_output
 from ..models import Platform
 from ..net.http import HttpOptions
-from ..registry.domains import domain_platforms, load_bootstrap, missing_message, missing_tlds, normal_tld
+from ..registry.domains import domain_platforms, load_bootstrap, missing_message, servable_domain_platforms
 from ..registry.select import choose_platforms
 
 EXIT_OK = 0
@@ -81,10 +81,10 @@ def domain_platforms_of(args: argparse.Namespace, default_tlds: Sequence[str] = 
     bootstrap = load_bootstrap(args.rdap_bootstrap)
     if args.tlds:
         return domain_platforms(bootstrap, args.tlds)
-    missing = missing_tlds(bootstrap, default_tlds)
+    platforms, missing = servable_domain_platforms(bootstrap, default_tlds)
     if missing and tuple(default_tlds) != DEFAULT_TLDS:  # the default's gaps (.io, .co) are known: no note
         print(f"handlecheck: note: left out, {missing_message(bootstrap, missing)}", file=sys.stderr)
-    return domain_platforms(bootstrap, [t for t in default_tlds if normal_tld(t) not in missing])
+    return platforms
 
 
 def scan_domains(args: argparse.Namespace, config: Config | None) -> tuple[Platform, ...]:
@@ -93,7 +93,7 @@ def scan_domains(args: argparse.Namespace, config: Config | None) -> tuple[Platf
     if args.no_domains:
         return ()
     selection = selection_of(args) if config is None else config.selection.overridden_by(selection_of(args))
-    if not args.tlds and (selection.file or selection.only or selection.tags):
+    if not args.tlds and not selection.whole_catalogue:
         return ()
     return domain_platforms_of(args, config.tlds if config is not None else DEFAULT_TLDS)
 

@@ -202,5 +202,14 @@ def domain_platforms(bootstrap: Bootstrap, tlds: Iterable[str]) -> tuple[Platfor
     return platforms
 
 
+def servable_domain_platforms(
+    bootstrap: Bootstrap, tlds: Iterable[str]
+) -> tuple[tuple[Platform, ...], tuple[str, ...]]:
+    """The domain platforms of the TLDs the bootstrap has a server for, and the TLDs it has none for."""
+    wanted = tuple(tlds)
+    missing = missing_tlds(bootstrap, wanted)
+    return domain_platforms(bootstrap, [t for t in wanted if normal_tld(t) not in missing]), missing
+
+
 def is_domain(platform: Platform) -> bool:
     return DOMAIN_TAG in platform.tags and platform.id.startswith("domain-")
