@@ -22,6 +22,9 @@ from .models import Platform, Priority, Profile, Result
 from .summary import summarise
 
 _SEPARATORS = str.maketrans("", "", "._-")
+# The Bluesky entry, and the check of the brand's own domain as its Bluesky handle.
+BLUESKY_ID = "bluesky"
+DOMAIN_HANDLE_ID = "bluesky-domain-handle"
 
 
 class Technique(StrEnum):

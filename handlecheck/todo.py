@@ -22,7 +22,7 @@ from enum import StrEnum
 
 from .candidates import Brand
 from .config import Config
-from .domain import Action, BestHandle, Classification, Finding, TodoItem
+from .domain import BLUESKY_ID, DOMAIN_HANDLE_ID, Action, BestHandle, Classification, Finding, TodoItem
 from .models import Cost, Offered, Platform, Priority, Reason, Result, Verdict
 from .rules.handles import canonical
 from .rules.templates import UnsafeValue, render_url
@@ -203,8 +203,29 @@ def build_todo(
                 TodoItem(Action.WATCH, Priority.LOW, where.id, where.name, finding.handle, finding.url,
                          f"{label}, risk {finding.risk}", owner=config.owner_for(where), evidence=evidence)
             )  # fmt: skip
+    bluesky = by_id.get(BLUESKY_ID)
+    if bluesky is not None:
+        items += _domain_handles(config, bluesky, results)
     items.sort(key=lambda i: (PRIORITY_ORDER.index(i.priority), ACTION_ORDER.index(i.action), i.platform, i.handle))
     return tuple(items)
+
+
+SETUP_STEP = (
+    "in Bluesky: Settings > Account > Handle > I have my own domain; add the DNS TXT record it shows "
+    "(_atproto.{domain}) or serve the DID at https://{domain}/.well-known/atproto-did, then verify"
+)
+
+
+def _domain_handles(config: Config, bluesky: Platform, results: Iterable[Result]) -> list[TodoItem]:
+    """A `verify` for each of the brand's domains that is not its Bluesky handle yet."""
+    why = "make {domain} the brand's Bluesky handle: it is not one yet (free; it proves the account is yours)"
+    return [
+        TodoItem(Action.VERIFY, bluesky.priority, bluesky.id, bluesky.name, r.handle, bluesky.help.verification.url,
+                 why.format(domain=r.handle), owner=config.owner_for(bluesky), evidence=(r.evidence,),
+                 steps=(SETUP_STEP.format(domain=r.handle),))
+        for r in results
+        if r.platform == DOMAIN_HANDLE_ID and r.verdict is Verdict.AVAILABLE
+    ]  # fmt: skip
 
 
 def _profile(platform: Platform, handle: str) -> str | None:

@@ -12,10 +12,11 @@ from datetime import UTC, datetime
 
 from ..candidates import Brand
 from ..config import Config
-from ..domain import Action, Depth, Finding, ScanReport, TodoItem, Unfinished
+from ..domain import BLUESKY_ID, Action, Depth, Finding, ScanReport, TodoItem, Unfinished
 from ..models import Platform, Priority, Result, Verdict
 from ..net.checker import Checker
 from ..net.http import HttpOptions
+from ..registry.domain_handles import domain_handle_platform
 from ..registry.domains import is_domain
 from ..registry.fediverse import fediverse_platforms
 from ..todo import best_handle, build_todo, variants
@@ -73,6 +74,10 @@ async def scan(
     handles = variants(config.brand, config.aliases)
     pairs = [(h, p) for h in handles for p in platforms]
     pairs += [(o.handle, p) for p in platforms for o in config.owned if o.platform == p.id]
+    bluesky = next((p for p in platforms if p.id == BLUESKY_ID), None)
+    if bluesky is not None and config.domains:  # is the brand's own domain its Bluesky handle yet?
+        as_handle = domain_handle_platform(bluesky)
+        pairs += [(domain, as_handle) for domain in config.domains]
     gathered.planned = len(pairs)
     if on_planned is not None:
         on_planned(len(pairs))
