@@ -17,7 +17,7 @@ from handlecheck.registry.helplinks import HELP_PRIORITIES, help_gaps
 
 # The bundled catalogue's count of critical, high and normal platforms that record all three;
 # it may grow, never shrink (issue 16).
-COMPLETE_FLOOR = 81
+COMPLETE_FLOOR = 85
 
 ENTRY = """version: 1
 platforms:

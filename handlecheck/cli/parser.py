@@ -182,8 +182,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog="handlecheck",
         description="Check whether a brand's handle is registered on social platforms.",
         epilog=(
-            "Exit codes: 0 done, 1 a --fail-on policy matched (platforms selfcheck: a rule is broken), "
-            "2 usage or input error, 3 nothing could be reached or the scan is incomplete, 130 interrupted."
+            "Exit codes: 0 done, 1 a --fail-on policy matched (platforms selfcheck: a rule is broken), 2 usage or "
+            "input error, 3 nothing reached or the scan incomplete, 130 interrupted (143 SIGTERM, 129 SIGHUP)."
         ),
     )
     parser.add_argument("--version", action="version", version=f"handlecheck {__version__}")
