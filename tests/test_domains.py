@@ -203,6 +203,8 @@ async def test_scan_checks_the_domains_like_any_platform(registry, small, capsys
     todo = {(i["action"], i["platform"]) for i in document["todo"]}
     assert ("register", "domain-net") in todo and ("claim", "domain-com") in todo
     assert {p["id"] for p in document["platforms"]} == {"gamma", "domain-com", "domain-net"}
+    held = next(r for r in document["results"] if (r["platform"], r["handle"]) == ("domain-com", "acme"))
+    assert held["evidence"].endswith(f"; registrar {REGISTRAR}, registered {CREATED}"), held["evidence"]
     assert site.requests > 0
 
 

@@ -5,9 +5,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
 from ..candidates import Brand
@@ -89,6 +90,7 @@ async def scan(
     async for result in checker.run_pairs(checker.slowest_first(pairs)):
         gathered.results.append(result)
         keep(result)
+    gathered.results = await _with_registrations(checker, gathered.results, {p.id: p for p in platforms})
     checked = time.monotonic()
     handles_only = [p for p in platforms if not is_domain(p)]  # lookalike domains: on request (lookalikes --domains)
     hunted_report = await hunt(
@@ -104,6 +106,25 @@ async def scan(
         "total_seconds": round(time.monotonic() - clock, 3),
     }
     return assemble(config, platforms, gathered, depth, timings)
+
+
+async def _with_registrations(checker: Checker, results: list[Result], by_id: dict[str, Platform]) -> list[Result]:
+    """A held domain's evidence names its registrar and registration date (its RDAP record, read
+    as the domain platform's profile), for the claim item and the report."""
+    held = [
+        i for i, r in enumerate(results)
+        if r.platform in by_id and is_domain(by_id[r.platform]) and r.verdict is Verdict.TAKEN
+    ]  # fmt: skip
+    records = await asyncio.gather(*(checker.profile(results[i].handle, by_id[results[i].platform]) for i in held))
+    told = list(results)
+    for i, record in zip(held, records, strict=True):
+        if record is None:
+            continue
+        facts = [f"registrar {record.display_name}" if record.display_name else "",
+                 f"registered {record.created}" if record.created else ""]  # fmt: skip
+        if any(facts):
+            told[i] = replace(told[i], evidence=f"{told[i].evidence}; {', '.join(f for f in facts if f)}")
+    return told
 
 
 def assemble(
