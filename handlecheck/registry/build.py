@@ -344,3 +344,21 @@ def _status_range(item: int | str) -> tuple[int, int]:
         return (item, item)
     low, high = (int(part) for part in item.split("-"))
     return (low, high)
+
+
+def build_entries(source: str, entries: Sequence[dict[str, Any]]) -> tuple[Platform, ...]:
+    """Platforms from entries written by code (domains, fediverse servers), through the same
+    checks as a platform file's; the first fault is raised (a fault there is a bug)."""
+    platforms, errors = Builder(source, None, {"platforms": list(entries)}).build_all(entries)
+    if errors:
+        raise errors[0][1]
+    return platforms
+
+
+def taken_when_json_has(path: str) -> dict[str, Any]:
+    """The outcome of a JSON API that answers 200 with `path` for an account that exists."""
+    return {
+        "verdict": "taken",
+        "matchers-condition": "and",
+        "matchers": [{"type": "status", "status": [200]}, {"type": "json", "path": path, "exists": True}],
+    }

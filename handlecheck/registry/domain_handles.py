@@ -14,7 +14,7 @@ from typing import Any
 
 from ..domain import DOMAIN_HANDLE_ID
 from ..models import Platform
-from .build import Builder
+from .build import build_entries, taken_when_json_has
 
 DOMAIN_PATTERN = r"^(?=.{4,253}$)(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$"
 
@@ -41,14 +41,7 @@ def domain_handle_entry(bluesky: Platform) -> dict[str, Any]:
                     "headers": {"Accept": "application/json"},
                 },
                 "outcomes": [
-                    {
-                        "verdict": "taken",
-                        "matchers-condition": "and",
-                        "matchers": [
-                            {"type": "status", "status": [200]},
-                            {"type": "json", "path": "did", "exists": True},
-                        ],
-                    },
+                    taken_when_json_has("did"),
                     {
                         "verdict": "available",
                         "matchers-condition": "and",
@@ -65,7 +58,4 @@ def domain_handle_entry(bluesky: Platform) -> dict[str, Any]:
 
 def domain_handle_platform(bluesky: Platform) -> Platform:
     entry = domain_handle_entry(bluesky)
-    platforms, errors = Builder("Bluesky domain handle", None, {"platforms": [entry]}).build_all([entry])
-    if errors:
-        raise errors[0][1]
-    return platforms[0]
+    return build_entries("Bluesky domain handle", [entry])[0]

@@ -23,7 +23,7 @@ import platformdirs
 
 from ..errors import ConfigError, InputError
 from ..models import Platform
-from .build import Builder
+from .build import build_entries
 
 IANA_BOOTSTRAP_URL = "https://data.iana.org/rdap/dns.json"
 ENVIRONMENT = "HANDLECHECK_RDAP_BOOTSTRAP"
@@ -196,10 +196,7 @@ def domain_platforms(bootstrap: Bootstrap, tlds: Iterable[str]) -> tuple[Platfor
     if missing:
         raise InputError(missing_message(bootstrap, missing))
     entries = [domain_entry(tld, base) for tld in wanted if (base := bootstrap.base(tld)) is not None]
-    platforms, errors = Builder(bootstrap.source, None, {"platforms": entries}).build_all(entries)
-    if errors:
-        raise errors[0][1]
-    return platforms
+    return build_entries(bootstrap.source, entries)
 
 
 def servable_domain_platforms(

@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 
 from ..errors import InputError
 from ..models import Platform
-from .build import Builder
+from .build import build_entries, taken_when_json_has
 
 FEDIVERSE_TAG = "fediverse"
 # Mastodon's rule for a local account name (letters, digits, underscore, 30 at most); other
@@ -71,14 +71,7 @@ def server_entry(server: str) -> dict[str, Any]:
                     "headers": {"Accept": "application/jrd+json, application/json"},
                 },
                 "outcomes": [
-                    {
-                        "verdict": "taken",
-                        "matchers-condition": "and",
-                        "matchers": [
-                            {"type": "status", "status": [200]},
-                            {"type": "json", "path": "subject", "exists": True},
-                        ],
-                    },
+                    taken_when_json_has("subject"),
                     {"verdict": "available", "matchers": [{"type": "status", "status": [404]}]},
                 ],
             },
@@ -90,14 +83,7 @@ def server_entry(server: str) -> dict[str, Any]:
                     "headers": {"Accept": "application/json"},
                 },
                 "outcomes": [
-                    {
-                        "verdict": "taken",
-                        "matchers-condition": "and",
-                        "matchers": [
-                            {"type": "status", "status": [200]},
-                            {"type": "json", "path": "id", "exists": True},
-                        ],
-                    },
+                    taken_when_json_has("id"),
                     {"verdict": "available", "matchers": [{"type": "status", "status": [404]}]},
                 ],
             },
@@ -108,7 +94,4 @@ def server_entry(server: str) -> dict[str, Any]:
 def fediverse_platforms(servers: Iterable[str]) -> tuple[Platform, ...]:
     """One platform per named server (each once, in the order given)."""
     entries = list({e["id"]: e for e in (server_entry(s) for s in servers if s.strip())}.values())
-    platforms, errors = Builder("fediverse servers", None, {"platforms": entries}).build_all(entries)
-    if errors:
-        raise errors[0][1]
-    return platforms
+    return build_entries("fediverse servers", entries)
