@@ -16,7 +16,7 @@ from handlecheck.candidates.skeleton import _prototypes
 def test_tr39_skeleton() -> None:
     assert skeleton("m") == "rn" and skeleton("0") == "O"
     assert loose_skeleton("ACME") == loose_skeleton("acrne") == loose_skeleton("\u0391\u0421\u039c\u0395")
-    assert loose_skeleton("Acme Coffee") == Brand.parse("acme-coffee").skeleton
+    assert loose_skeleton("Acme Coffee") == loose_skeleton(Brand.parse("acme-coffee").handle)
     assert loose_skeleton("acme") != loose_skeleton("acne")
 
 

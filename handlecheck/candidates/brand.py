@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from ..text import printable
-from .skeleton import joined_forms, loose_skeleton, name_forms
+from .skeleton import joined_forms, name_forms
 
 MAX_BRAND_LENGTH = 100
 
@@ -32,10 +32,6 @@ class Brand:
     @property
     def handle(self) -> str:
         return "".join(self.words)
-
-    @property
-    def skeleton(self) -> str:
-        return loose_skeleton(self.handle)
 
     @cached_property
     def forms(self) -> frozenset[str]:

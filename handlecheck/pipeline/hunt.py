@@ -11,6 +11,7 @@ from ..domain import DEPTHS, Candidate, Depth, Finding, HuntReport, Owned, Techn
 from ..models import Platform, Result, Verdict
 from ..net.checker import Checker
 from ..net.http import HttpOptions
+from ..registry.domains import is_domain
 from ..risk import assess
 from ..rules.handles import canonical
 
@@ -89,7 +90,7 @@ async def hunt(
         candidate = by_key[result.platform, result.handle]
         # A domain's "profile" is its registration (registrar, date), nothing it says about itself:
         # the name alone is judged, and the registration stays in the finding as evidence.
-        shown = None if "domain" in by_id[result.platform].tags else profile
+        shown = None if is_domain(by_id[result.platform]) else profile
         assessment = assess(parsed, candidate, shown, domains)
         findings.append(
             Finding(

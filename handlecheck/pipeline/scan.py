@@ -67,8 +67,9 @@ async def scan(
                 config, platforms, depth=depth, on_result=on_result, on_planned=on_planned, checker=own,
                 progress=progress,
             )  # fmt: skip
-    known = {p.id for p in platforms}
-    platforms = (*platforms, *(p for p in fediverse_platforms(config.fediverse) if p.id not in known))
+    if config.fediverse:  # servers the config names, besides the catalogue's
+        known = {p.id for p in platforms}
+        platforms = (*platforms, *(p for p in fediverse_platforms(config.fediverse) if p.id not in known))
     gathered = progress if progress is not None else Progress()
     clock = time.monotonic()
     depth = depth or config.depth
