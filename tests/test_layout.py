@@ -1,7 +1,7 @@
 """The package's layers: every import points down the flow, never up.
 
-    cli -> api -> report -> pipeline -> net -> registry, store -> rules, candidates, risk,
-    todo, policy, config, domain -> models, errors, text
+    cli -> api -> report -> pipeline, evidence -> net, notify -> registry, store -> rules,
+    candidates, risk, todo, policy, config, domain, alerts, takedown -> models, errors, text, pages
 
 A module may import from its own layer or any layer below it. Moving a data type into an I/O
 module, or letting a pure module reach the network stack, makes this test fail.
@@ -17,17 +17,31 @@ import pytest
 PACKAGE = Path(__file__).resolve().parent.parent / "handlecheck"
 
 LAYERS: tuple[tuple[str, ...], ...] = (
-    ("errors", "models", "text", "yamlio", "aio", "files", "schemafaults"),
-    ("domain", "summary", "rules", "candidates", "risk", "config", "policy", "todo", "runbook", "importers", "brands"),
+    ("errors", "models", "text", "yamlio", "aio", "files", "schemafaults", "pages"),
+    (
+        "domain",
+        "summary",
+        "rules",
+        "candidates",
+        "risk",
+        "config",
+        "policy",
+        "todo",
+        "runbook",
+        "importers",
+        "brands",
+        "alerts",
+        "takedown",
+    ),
     ("registry", "store"),
-    ("net",),
-    ("pipeline",),
+    ("net", "notify"),
+    ("pipeline", "evidence"),
     ("report",),
     ("api",),
     ("cli", "__init__", "__main__"),
 )
 LAYER_OF = {name: index for index, names in enumerate(LAYERS) for name in names}
-PURE = ("domain", "summary", "rules", "candidates", "risk", "config", "policy", "todo", "runbook")
+PURE = ("domain", "summary", "rules", "candidates", "risk", "config", "policy", "todo", "runbook", "alerts", "takedown")
 
 
 def _modules() -> list[Path]:

@@ -1,0 +1,1 @@
+"""Evidence of impersonating accounts: archives, screenshots, and their check."""
