@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+from .alerts import Alert, AlertKind
 from .api import (
     PlatformSource,
     brand_config,
@@ -28,11 +29,25 @@ from .api import (
 )
 from .candidates import generate
 from .config import Account, Config, Contact, Selection, load_config
-from .domain import Candidate, Classification, Depth, Finding, HuntReport, Owned, ScanReport, Technique, TodoItem
+from .domain import (
+    Candidate,
+    Classification,
+    Depth,
+    Evidence,
+    Finding,
+    HuntReport,
+    Owned,
+    ScanReport,
+    Technique,
+    TodoItem,
+)
 from .errors import ConfigError, HandlecheckError, InputError
+from .evidence.keeper import EvidencePlan, Scope
 from .models import Platform, Priority, Reason, Result, Verdict
 from .net.checker import Checker
 from .net.http import HttpOptions
+from .notify.targets import Target, parse_target
+from .pipeline.alerting import notify_run as notify
 from .pipeline.bulk import BrandOutcome
 from .pipeline.selfcheck import Health, PlatformHealth
 from .policy import Change, FailOn, parse_policies
@@ -47,6 +62,8 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Account",
+    "Alert",
+    "AlertKind",
     "BrandOutcome",
     "Candidate",
     "Change",
@@ -57,6 +74,8 @@ __all__ = [
     "ConfigError",
     "Contact",
     "Depth",
+    "Evidence",
+    "EvidencePlan",
     "FailOn",
     "Finding",
     "HandlecheckError",
@@ -74,7 +93,9 @@ __all__ = [
     "Result",
     "Runbook",
     "ScanReport",
+    "Scope",
     "Selection",
+    "Target",
     "Technique",
     "TodoItem",
     "Verdict",
@@ -91,8 +112,10 @@ __all__ = [
     "load_config",
     "load_platforms",
     "normalise",
+    "notify",
     "parse_platforms",
     "parse_policies",
+    "parse_target",
     "render_runbook",
     "runbook",
     "scan",

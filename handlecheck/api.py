@@ -11,6 +11,7 @@ give the same report for the same inputs.
     async for health in selfcheck(): ...                      # prove the rules online
     changes = diff(history, "Acme")                           # what changed since last time
     book = runbook(config="handlecheck.yaml")                 # the plan for a crisis, offline
+    await notify(targets, alerts, history, started_at=..., brands=1)  # alerts out, once each
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from .candidates import DEFAULT_AFFIXES, LAYOUTS, brand_problem
 from .config import Config, Selection, load_config
 from .domain import Depth, HuntReport, Owned, ScanReport, Technique
 from .errors import InputError
+from .evidence.keeper import EvidenceKeeper, EvidencePlan
 from .models import Platform, Result
 from .net.checker import Checker
 from .net.http import HttpOptions
@@ -109,11 +111,17 @@ async def scan(
     options: HttpOptions | None = None,
     depth: Depth | None = None,
     on_result: Callable[[Result], None] | None = None,
+    evidence: EvidencePlan | None = None,
 ) -> ScanReport:
     """The whole job for one brand: the same ScanReport `handlecheck scan` prints. Platforms
-    default to the config's selection (its files, additions, skip file and picks)."""
+    default to the config's selection (its files, additions, skip file and picks). With
+    `evidence`, the impersonators' pages are archived as `scan --evidence` does."""
     chosen = brand_config(brand, config)
-    return await _scan(chosen, _scan_platforms(chosen, platforms), options=options, depth=depth, on_result=on_result)
+    where = _scan_platforms(chosen, platforms)
+    if evidence is None:
+        return await _scan(chosen, where, options=options, depth=depth, on_result=on_result)
+    async with EvidenceKeeper(evidence) as keeper:
+        return await _scan(chosen, where, options=options, depth=depth, on_result=on_result, evidence=keeper)
 
 
 def scan_sync(
@@ -123,9 +131,10 @@ def scan_sync(
     platforms: PlatformSource = None,
     options: HttpOptions | None = None,
     depth: Depth | None = None,
+    evidence: EvidencePlan | None = None,
 ) -> ScanReport:
     """`scan` for code that is not async."""
-    return aio.run(scan(brand, config=config, platforms=platforms, options=options, depth=depth))
+    return aio.run(scan(brand, config=config, platforms=platforms, options=options, depth=depth, evidence=evidence))
 
 
 async def scan_many(
@@ -137,14 +146,17 @@ async def scan_many(
     max_age: timedelta = timedelta(hours=24),
     policies: frozenset[FailOn] = frozenset(),
     on_result: Callable[[Result], None] | None = None,
+    alert_on: frozenset[FailOn] | None = None,
+    evidence: EvidencePlan | None = None,
 ) -> AsyncIterator[BrandOutcome]:
     """Scan many brands over one session (as `handlecheck scan --input`), yielding each
     brand's outcome as it finishes: its report, what changed since its last complete scan in
-    `history`, and which `policies` it breaks. Platforms default to the bundled catalogue."""
+    `history`, which `policies` it breaks, and the alerts `alert_on` matches (default: the
+    policies; send them with `notify`). Platforms default to the bundled catalogue."""
     configs = (b if isinstance(b, Config) else Config(brand=b) for b in brands)
     bulk = BulkScan(
         platforms_of(platforms), options=options, history=history, max_age=max_age, policies=policies,
-        on_result=on_result,
+        on_result=on_result, alert_on=alert_on, evidence=evidence,
     )  # fmt: skip
     async for outcome in bulk.run(configs):
         yield outcome

@@ -10,6 +10,7 @@ pure parts (candidates, risk, to-do, config, history) and the renderers can shar
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import IntEnum, StrEnum
@@ -19,6 +20,7 @@ from rapidfuzz.distance import DamerauLevenshtein, JaroWinkler
 
 from .errors import InputError
 from .models import Platform, Priority, Profile, Result
+from .pages import ProfilePage
 from .summary import summarise
 
 _SEPARATORS = str.maketrans("", "", "._-")
@@ -137,8 +139,39 @@ class Owned:
 
 
 @dataclass(frozen=True, slots=True)
+class Evidence:
+    """Where a finding's profile page is archived: a WARC file in the scan's evidence folder,
+    the SHA-256 of the archived payload (the page's body), the UTC capture time, and a
+    full-page screenshot beside it where one was taken. File names are relative to `folder`."""
+
+    folder: str
+    archive: str
+    record_id: str
+    payload_sha256: str
+    captured_at: datetime
+    http_status: int
+    screenshot: str | None = None
+    screenshot_sha256: str | None = None
+    own_screenshot: str | None = None  # the brand's own account on that platform, for comparison
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "folder": self.folder,
+            "archive": self.archive,
+            "record_id": self.record_id,
+            "payload_sha256": self.payload_sha256,
+            "captured_at": self.captured_at.isoformat(timespec="seconds"),
+            "http_status": self.http_status,
+            "screenshot": self.screenshot,
+            "screenshot_sha256": self.screenshot_sha256,
+            "own_screenshot": self.own_screenshot,
+        }
+
+
+@dataclass(frozen=True, slots=True)
 class Finding:
-    """A lookalike account that exists, with what it shows and how risky it looks."""
+    """A lookalike account that exists, with what it shows and how risky it looks, and where
+    its page is archived when evidence was kept."""
 
     platform: str
     handle: str
@@ -149,6 +182,7 @@ class Finding:
     reasons: tuple[str, ...]
     profile: Profile | None
     seen_at: datetime
+    evidence: Evidence | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -163,15 +197,20 @@ class Finding:
             "tier": self.candidate.tier.name.lower().replace("_", "-"),
             "profile": self.profile.to_dict() if self.profile else None,
             "seen_at": self.seen_at.isoformat(timespec="seconds"),
+            "evidence": self.evidence.to_dict() if self.evidence else None,
         }
 
 
 @dataclass(frozen=True, slots=True)
 class HuntReport:
+    """A hunt's answers and findings; `pages` holds the profile pages it read, by (platform,
+    handle), for the evidence of the findings that turn out to matter."""
+
     brand: str
     results: tuple[Result, ...]
     findings: tuple[Finding, ...]
     owned_seen: int
+    pages: Mapping[tuple[str, str], ProfilePage] = field(default_factory=dict)
 
 
 class Action(StrEnum):
@@ -201,6 +240,7 @@ class TodoItem:
     steps: tuple[str, ...] = ()
     evidence: tuple[str, ...] = ()
     suggestion: str | None = None
+    report_text: str | None = None  # a report, ready to paste into the platform's form
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -216,6 +256,7 @@ class TodoItem:
             "steps": list(self.steps),
             "evidence": list(self.evidence),
             "suggestion": self.suggestion,
+            "report_text": self.report_text,
         }
 
 

@@ -8,11 +8,12 @@ a fresh ScanReport.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 
-from .domain import Action, Classification, ScanReport
+from .alerts import Alert, AlertKind
+from .domain import Action, Classification, Finding, ScanReport
 from .errors import ConfigError, InputError
 from .models import Verdict
 from .text import plural
@@ -115,37 +116,93 @@ class FailOn(StrEnum):
     CHANGED = "changed"
 
 
-def parse_policies(text: str) -> frozenset[FailOn]:
+def parse_policies(text: str, flag: str = "--fail-on") -> frozenset[FailOn]:
     try:
         policies = frozenset(FailOn(part.strip()) for part in text.split(",") if part.strip())
     except ValueError:
         choices = ", ".join(p.value for p in FailOn)
-        raise InputError(f"--fail-on takes a comma-separated list of: {choices}") from None
+        raise InputError(f"{flag} takes a comma-separated list of: {choices}") from None
     return policies or frozenset({FailOn.NEVER})
+
+
+_CHANGE_ALERTS = {
+    ChangeKind.NAME_TAKEN: AlertKind.NAME_TAKEN,
+    ChangeKind.VERDICT_CHANGED: AlertKind.VERDICT_CHANGED,
+    ChangeKind.NEW_LOOKALIKE: AlertKind.NEW_LOOKALIKE,
+    ChangeKind.VANISHED_LOOKALIKE: AlertKind.VANISHED_LOOKALIKE,
+}
+
+
+def alerts(policies: Iterable[FailOn], report: ScanReport, changes: Sequence[Change], report_risk: int) -> list[Alert]:
+    """Every item the `policies` match in this scan, in policy order; empty when the policy is met
+    (or is `never`). The one place that decides what a policy matches: `violations` and the
+    notifications both start here."""
+    chosen = set(policies)
+    if FailOn.NEVER in chosen:
+        return []
+    findings = {(f.platform, f.handle): f for f in report.findings}
+    found: list[Alert] = []
+    if FailOn.AVAILABLE in chosen:
+        found += [
+            Alert(report.brand, AlertKind.AVAILABLE, i.platform, i.handle,
+                  f"{report.brand}: the name {i.handle} is free on {i.platform_name}", "available", report_link=i.link)
+            for i in report.todo if i.action is Action.REGISTER
+        ]  # fmt: skip
+    if FailOn.LOOKALIKE in chosen:
+        for item in report.todo:
+            if item.action is Action.REPORT:
+                found.append(_account_alert(report.brand, AlertKind.IMPERSONATOR, item.platform, item.handle,
+                                            f"{report.brand}: impersonator {item.handle} on {item.platform} "
+                                            f"({item.reason})", findings, item.link))  # fmt: skip
+    if FailOn.NEW_LOOKALIKE in chosen:
+        for change in changes:
+            seen = findings.get((change.platform, change.handle))
+            risky = seen is not None and seen.classification is Classification.IMPERSONATOR and seen.risk >= report_risk
+            if change.kind is ChangeKind.NEW_LOOKALIKE and risky:
+                found.append(_change_alert(report, change, findings))
+    if FailOn.CHANGED in chosen:
+        found.extend(_change_alert(report, change, findings) for change in changes)
+    return list({alert.key: alert for alert in found}.values())
+
+
+def _account_alert(
+    brand: str, kind: AlertKind, platform: str, handle: str, text: str, findings: Mapping[Key, Finding],
+    report_link: str | None,
+) -> Alert:  # fmt: skip
+    seen = findings.get((platform, handle))
+    return Alert(
+        brand, kind, platform, handle, text, seen.classification.value if seen else "",
+        url=seen.url if seen else None, report_link=report_link,
+        evidence_sha256=seen.evidence.payload_sha256 if seen and seen.evidence else None,
+    )  # fmt: skip
+
+
+def _change_alert(report: ScanReport, change: Change, findings: Mapping[Key, Finding]) -> Alert:
+    kind = _CHANGE_ALERTS[change.kind]
+    text = f"{report.brand}: {change.describe()}"
+    if kind in (AlertKind.NEW_LOOKALIKE, AlertKind.VANISHED_LOOKALIKE):
+        where = next((p for p in report.platforms if p.id == change.platform), None)
+        link = where.urls.report if where is not None else None
+        alert = _account_alert(report.brand, kind, change.platform, change.handle, text, findings, link)
+        return alert if kind is AlertKind.NEW_LOOKALIKE else replace(alert, after="gone")
+    url = next((r.url for r in report.results if (r.platform, r.handle) == (change.platform, change.handle)), None)
+    return Alert(report.brand, kind, change.platform, change.handle, text, change.after or "", url=url)
 
 
 def violations(
     policies: Iterable[FailOn], report: ScanReport, changes: Sequence[Change], report_risk: int
 ) -> list[str]:
-    """Why the run should fail, one line each; empty when the policy is met."""
-    chosen = set(policies)
-    if FailOn.NEVER in chosen:
-        return []
-    found: list[str] = []
-    if FailOn.AVAILABLE in chosen:
-        free = [i.platform for i in report.todo if i.action is Action.REGISTER]
-        if free:
-            found.append(f"{report.brand}: the name is free on {plural(len(free), 'platform')} ({', '.join(free[:8])})")
-    if FailOn.LOOKALIKE in chosen:
-        for item in report.todo:
-            if item.action is Action.REPORT:
-                found.append(f"{report.brand}: impersonator {item.handle} on {item.platform} ({item.reason})")
-    if FailOn.NEW_LOOKALIKE in chosen:
-        risky = {(f.platform, f.handle) for f in report.findings
-                 if f.classification is Classification.IMPERSONATOR and f.risk >= report_risk}  # fmt: skip
-        for change in changes:
-            if change.kind is ChangeKind.NEW_LOOKALIKE and (change.platform, change.handle) in risky:
-                found.append(f"{report.brand}: {change.describe()}")
-    if FailOn.CHANGED in chosen:
-        found.extend(f"{report.brand}: {change.describe()}" for change in changes)
-    return found
+    """Why the run should fail, one line each (the free names of a brand on one line)."""
+    return describe(alerts(policies, report, changes, report_risk))
+
+
+def describe(found: Sequence[Alert]) -> list[str]:
+    """The alerts as `--fail-on` prints them: one line each, a brand's free names on one line
+    (first, as `alerts` lists them)."""
+    free: dict[str, list[str]] = {}
+    for alert in found:
+        if alert.kind is AlertKind.AVAILABLE:
+            free.setdefault(alert.brand, []).append(alert.platform)
+    lines = [f"{brand}: the name is free on {plural(len(where), 'platform')} ({', '.join(where[:8])})"
+             for brand, where in free.items()]  # fmt: skip
+    return lines + [alert.text for alert in found if alert.kind is not AlertKind.AVAILABLE]

@@ -19,13 +19,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from enum import StrEnum
+from pathlib import Path
 
 from .candidates import Brand
 from .config import Config
 from .domain import BLUESKY_ID, DOMAIN_HANDLE_ID, Action, BestHandle, Classification, Finding, TodoItem
 from .models import Cost, Offered, Platform, Priority, Reason, Result, Verdict
 from .rules.handles import canonical
-from .rules.templates import UnsafeValue, render_url
+from .takedown import account_url, report_text
 
 ACTION_ORDER = tuple(Action)
 PRIORITY_ORDER = (Priority.CRITICAL, Priority.HIGH, Priority.NORMAL, Priority.LOW)
@@ -190,13 +191,14 @@ def build_todo(
         if where is None or finding.classification is Classification.UNRELATED:
             continue
         evidence = (f"profile: {finding.url}" if finding.url else "profile: (no public URL)", *finding.reasons[1:],
-                    f"seen {finding.seen_at.isoformat(timespec='minutes')}")  # fmt: skip
+                    f"seen {finding.seen_at.isoformat(timespec='minutes')}", *_archived(finding))  # fmt: skip
         label = finding.classification.value
         if finding.classification is Classification.IMPERSONATOR and finding.risk >= config.report_risk:
             items.append(
                 TodoItem(Action.REPORT, _report_priority(finding.risk), where.id, where.name, finding.handle,
                          where.urls.report or finding.url, f"impersonator, risk {finding.risk}{_how_to_report(where)}",
-                         owner=config.owner_for(where), evidence=evidence)
+                         owner=config.owner_for(where), evidence=evidence,
+                         report_text=report_text(config, where, finding, platforms))
             )  # fmt: skip
         else:
             items.append(
@@ -228,23 +230,15 @@ def _domain_handles(config: Config, bluesky: Platform, results: Iterable[Result]
     ]  # fmt: skip
 
 
-def _profile(platform: Platform, handle: str) -> str | None:
-    if not platform.urls.profile:
-        return None
-    try:
-        return render_url(platform.urls.profile, {"handle": handle})
-    except UnsafeValue:
-        return None
-
-
 def _secure(config: Config, platform: Platform, handle: str, owner: str | None) -> list[TodoItem]:
     gaps = security_gaps(config, platform)
     if not gaps:
         return []
     reason = "; ".join(gap.text for gap in gaps)
     steps = tuple(dict.fromkeys(gap.step(platform.id) for gap in gaps))
-    return [TodoItem(Action.SECURE, platform.priority, platform.id, platform.name, handle, _profile(platform, handle),
-                     reason, owner=owner, steps=steps)]  # fmt: skip
+    page = account_url(platform, handle)
+    return [TodoItem(Action.SECURE, platform.priority, platform.id, platform.name, handle, page, reason, owner=owner,
+                     steps=steps)]  # fmt: skip
 
 
 def _verify(platform: Platform, handle: str, owner: str | None) -> list[TodoItem]:
@@ -272,6 +266,17 @@ def _register(config: Config, platform: Platform, handle: str, owner: str | None
         email_alias=alias,
         steps=SECURITY_STEPS if alias else (NO_ALIAS_STEP, *SECURITY_STEPS[1:]),
     )
+
+
+def _archived(finding: Finding) -> tuple[str, ...]:
+    """Where the finding's page is archived, and its screenshot."""
+    kept = finding.evidence
+    if kept is None:
+        return ()
+    folder = Path(kept.folder)
+    lines = [f"archived: {folder / kept.archive} (page sha256 {kept.payload_sha256})"]
+    lines += [f"screenshot: {folder / kept.screenshot}"] if kept.screenshot else []
+    return tuple(lines)
 
 
 def _how_to_report(platform: Platform) -> str:

@@ -15,7 +15,9 @@ from typing import Any
 from xml.etree import ElementTree
 
 import yaml
+from aiohttp import web
 
+from tests.simulator import Simulator
 from tests.test_ci import IMPERSONATOR, World, world
 
 __all__ = ["world"]  # the fixture of simulated platforms, shared with test_ci
@@ -46,8 +48,8 @@ class Runner:
     cache actions as a folder that outlives the workspace. The install step is skipped: the
     venv's own handlecheck is on PATH, with a fake `gh` before it that records its calls."""
 
-    def __init__(self, tmp_path: Path, run_id: int) -> None:
-        self.tmp, self.run_id = tmp_path, run_id
+    def __init__(self, tmp_path: Path, run_id: int, secrets: dict[str, str]) -> None:
+        self.tmp, self.run_id, self.secrets = tmp_path, run_id, secrets
         self.outputs: dict[str, dict[str, str]] = {}
         self.failed = False
 
@@ -56,6 +58,8 @@ class Runner:
             expr = match.group(1).strip()
             if found := re.fullmatch(r"steps\.(\w+)\.outputs\.(\w+)", expr):
                 return self.outputs.get(found[1], {}).get(found[2], "")
+            if found := re.fullmatch(r"secrets\.(\w+)", expr):
+                return self.secrets.get(found[1], "")
             return {"github.run_id": str(self.run_id), "github.run_attempt": "1", "github.token": "t"}[expr]
 
         return re.sub(r"\$\{\{(.*?)\}\}", value, text)
@@ -124,10 +128,27 @@ def ci_day(tmp_path: Path, platforms: Path, day: int) -> tuple[Path, dict[str, s
     return workspace, {**os.environ, "PATH": path}
 
 
+async def webhook(sim: Simulator) -> tuple[str, list[Any]]:
+    """A Slack-style incoming webhook on loopback, and the messages it received."""
+    received: list[Any] = []
+
+    async def record(request: web.Request) -> web.Response:
+        received.append(json.loads(await request.read()))
+        return web.Response(text="ok")
+
+    return (await sim.site(record)).base, received
+
+
+def evidence_of(workspace: Path) -> list[Path]:
+    return sorted((workspace / "evidence").rglob("*.warc.gz"))
+
+
 async def test_github_workflow_alerts_once_and_keeps_the_history_of_a_failed_run(
-    world: tuple[World, Path], tmp_path: Path
+    world: tuple[World, Path], tmp_path: Path, sim: Simulator
 ):
     state, platforms = world
+    base, received = await webhook(sim)
+    secrets = {"SLACK_WEBHOOK_URL": f"slack+{base}/services/T0/B0/x"}
     steps = yaml.safe_load((EXAMPLES / "github-actions.yml").read_text())["jobs"]["scan"]["steps"]
     caches, log = tmp_path / "caches", tmp_path / "gh.log"
     seen = 0
@@ -138,7 +159,8 @@ async def test_github_workflow_alerts_once_and_keeps_the_history_of_a_failed_run
         if day == 3:
             state.accounts["beta"]["acme_support"] = IMPERSONATOR
         workspace, env = ci_day(tmp_path, platforms, day)
-        runner = Runner(tmp_path, run_id=100 + day)
+        runner = Runner(tmp_path, run_id=100 + day, secrets=secrets)
+        before = len(received)
         ran = await asyncio.to_thread(runner.job, steps, workspace, caches, env)
         calls = [json.loads(line) for line in log.read_text().splitlines()] if log.exists() else []
         today, seen = calls[seen:], len(calls)
@@ -151,6 +173,10 @@ async def test_github_workflow_alerts_once_and_keeps_the_history_of_a_failed_run
         assert json.loads((workspace / "report.json").read_text())["brand"] == "acme"
         assert ElementTree.parse(workspace / "handlecheck.xml").getroot().tag == "testsuites"
         assert ("acme_support" in (workspace / "summary.md").read_text()) is (day > 0)
+        messages = received[before:]
+        assert len(messages) == (1 if alert else 0), (day, messages)
+        assert all("acme_support" in json.dumps(m["blocks"]) for m in messages)
+        assert bool(evidence_of(workspace)) is (day > 0), "the impersonator's page is archived for the upload"
     assert sum(c[:2] == ["issue", "create"] for c in calls) == 1, "one issue in four days"
 
 
@@ -170,17 +196,24 @@ def gitlab_job(job: dict[str, Any], workspace: Path, cache: Path, env: dict[str,
 
 
 async def test_gitlab_job_fails_once_for_an_impersonator_and_keeps_the_history(
-    world: tuple[World, Path], tmp_path: Path
+    world: tuple[World, Path], tmp_path: Path, sim: Simulator
 ):
     state, platforms = world
+    base, received = await webhook(sim)
     job = yaml.safe_load((EXAMPLES / "gitlab-ci.yml").read_text())["handlecheck"]
-    codes = []
+    codes, sent = [], []
     for day in (0, 1, 2):  # clean; an impersonator appears; the same world the next day
         if day == 1:
             state.accounts["alpha"]["acme_support"] = IMPERSONATOR
         workspace, env = ci_day(tmp_path, platforms, day)
+        env["HANDLECHECK_NOTIFY_URL"] = f"{base}/hook"  # a masked CI/CD variable
+        before = len(received)
         codes.append(await asyncio.to_thread(gitlab_job, job, workspace, tmp_path / "cache", env))
-        assert all((workspace / name).exists() for name in job["artifacts"]["paths"])
+        sent.append(len(received) - before)
+        kept = [name for name in job["artifacts"]["paths"] if name != "evidence/"]
+        assert all((workspace / name).exists() for name in kept)
+        assert bool(evidence_of(workspace)) is (day > 0)
         assert ElementTree.parse(workspace / job["artifacts"]["reports"]["junit"]).getroot().tag == "testsuites"
         assert ("acme_support" in (workspace / "report.md").read_text()) is (day > 0)
     assert codes == [0, 1, 0], "one failed pipeline, not one a day"
+    assert sent == [0, 1, 0], "one message, on the day the impersonator appeared"

@@ -140,6 +140,7 @@ def test_finding_to_dict_with_and_without_a_profile() -> None:
         "tier": "combo",
         "profile": None,
         "seen_at": "2024-05-01T12:30:45+00:00",
+        "evidence": None,
     }
     shown = dataclasses.replace(bare, profile=Profile(display_name="ACME", followers=3))
     assert shown.to_dict()["profile"] == {
@@ -180,6 +181,7 @@ def test_todo_item_to_dict_lists_steps_and_evidence() -> None:
         "steps": ["a", "b"],
         "evidence": ["e"],
         "suggestion": "acmehq",
+        "report_text": None,
     }
 
 

@@ -252,7 +252,7 @@ def test_a_new_file_and_its_folders_are_created_with_the_schema(tmp_path: Path) 
         assert raw.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
         tables = {row[0] for row in raw.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
     raw.close()
-    assert tables == {"scans", "results", "findings"}
+    assert tables == {"scans", "results", "findings", "alerts_sent"}
 
 
 def test_closed_when_the_block_ends(db: Path) -> None:
@@ -493,7 +493,7 @@ def test_a_version_1_history_is_read_as_it_is_and_migrated_when_written(
     with History(db) as history:
         assert [s.brand for s in history.scans("acme")] == ["Acmé"]
     with sqlite3.connect(db) as raw:
-        assert raw.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2
+        assert raw.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 3
         assert raw.execute("SELECT brand_key FROM scans").fetchall() == [("acme",)]
     raw.close()
 

@@ -78,7 +78,7 @@ def namespace() -> list[str]:
 
 def tiny(folder: Path) -> list[list[str]]:
     folder.mkdir()
-    return [["mount", "-t", "tmpfs", "-o", "size=200k", "tmpfs", str(folder)]]
+    return [["mount", "-t", "tmpfs", "-o", "size=400k", "tmpfs", str(folder)]]
 
 
 def read_only(folder: Path) -> list[list[str]]:
@@ -122,10 +122,13 @@ async def test_a_full_disk_is_a_storage_error_from_every_write(tmp_path: Path) -
     def full(path: Path) -> str:
         return f"cannot write the history {path}: the disk is full (free some space, or give another --db, or --no-db)"
 
-    record, finish, new = out.splitlines()
+    record, *finish, new = out.splitlines()
     assert record.startswith("record ") and record.endswith(f": {full(db)}")
     assert 0 < int(record.split()[1].rstrip(":")) < 1000, "it filled up part of the way"
-    assert (finish, new) == (f"finish: {full(db)}", f"open: {full(other)}"), "a new history cannot be made either"
+    # Finishing the scan may still fit in the space the failed write had taken (SQLite reuses it):
+    # when it does not, it is the same one-line error.
+    assert finish in ([], [f"finish: {full(db)}"])
+    assert new == f"open: {full(other)}", "a new history cannot be made"
 
 
 async def test_a_scan_whose_history_fills_the_disk_writes_its_partial_report(tmp_path: Path, platforms: Path) -> None:

@@ -723,7 +723,10 @@ def test_html_report_shows_scraped_text_without_running_it() -> None:
     page = scan_report.render_html(hostile_report())
     clean = _Page(scan_report.render_html(hostile_report(text="plain", handle="plain")))
     hostile = _Page(page)
-    assert "<script" not in page.lower() and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    own = f'<script id="copy-buttons">{scan_report.COPY_SCRIPT}</script>'
+    assert page.lower().count("<script") == 1 and own in page, "the one script is the copy buttons'"
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert f"script-src '{scan_report.COPY_SCRIPT_HASH}'" in page, "and only it may run"
     assert {tag for tag, _ in hostile.tags} <= {tag for tag, _ in clean.tags}, "no element from scraped text"
     attributes = {name for _, attrs in hostile.tags for name in attrs}
     assert attributes <= {name for _, attrs in clean.tags for name in attrs}, "no attribute from scraped text"

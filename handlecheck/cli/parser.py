@@ -7,13 +7,12 @@ from collections.abc import Callable, Sequence
 
 from .. import __version__
 from ..candidates import KEYBOARDS
-from ..config import CONFIG_NAME
 from ..domain import Depth, Technique
 from ..net.http import DEFAULT_USER_AGENT, HttpOptions
-from ..store.history import default_path
 from .check import cmd_check
 from .common import FORMATS, add_domains
-from .history import cmd_diff, cmd_history, cmd_init
+from .evidence import add_evidence_command
+from .history import add_history_commands
 from .lookalikes import cmd_lookalikes
 from .platforms import (
     add_rdap_bootstrap,
@@ -282,52 +281,8 @@ def build_parser() -> argparse.ArgumentParser:
     add_output(scan_cmd, SCAN_FORMATS)
     scan_cmd.set_defaults(run=cmd_scan)
 
-    past = commands.add_parser(
-        "history",
-        help="the brands in the history, or the stored scans of one",
-        description="Without BRAND, list the brands in the history with their number of scans and the time "
-        "of the last one. With BRAND, list its scans, newest first; a scan a stop interrupted is marked "
-        "partial. Brands match whatever their case or accents (acme, ACME and Acmé are one brand); a brand "
-        "with no scans is an error (exit 2), as in diff.",
-        epilog="Examples:\n  handlecheck history\n  handlecheck history acme --format json\n"
-        "  handlecheck history 'Acme Coffee' --db agency.sqlite",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    past.add_argument("brand", nargs="?", metavar="BRAND", help="the brand (default: list the brands)")
-    past.add_argument("--db", metavar="PATH", help=f"history database (default {default_path()})")
-    past.add_argument("--format", "-f", choices=("table", "json"), default="table")
-    past.set_defaults(run=cmd_history)
-
-    delta = commands.add_parser(
-        "diff",
-        help="what changed since an earlier scan: new and vanished lookalikes, verdicts that changed",
-        description="Compare the brand's latest complete scan with an earlier one (the complete one before "
-        "it, or --since a scan id or a date): new and vanished lookalike accounts, and verdicts that changed, "
-        "above all available -> taken (someone took the name). Scans a stop interrupted are partial and "
-        "left out unless --include-partial; the first line says which two scans are compared.",
-        epilog="Examples:\n  handlecheck diff acme\n  handlecheck diff acme --since 2026-11-01 --format markdown\n"
-        "  handlecheck diff acme --since 12 --include-partial",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    delta.add_argument("brand", metavar="BRAND", help="the brand (case and accents do not matter)")
-    delta.add_argument("--since", metavar="SCAN|DATE", help="a scan id, or a date (YYYY-MM-DD[THH:MM])")
-    delta.add_argument("--include-partial", action="store_true", help="compare scans a stop interrupted too")
-    delta.add_argument("--db", metavar="PATH", help=f"history database (default {default_path()})")
-    delta.add_argument("--format", "-f", choices=("table", "json", "markdown"), default="table")
-    delta.set_defaults(run=cmd_diff)
-
-    init = commands.add_parser(
-        "init",
-        help="write a commented starter handlecheck.yaml",
-        description="Write a commented starter config (brand, aliases, owned accounts, e-mail domain, "
-        "platforms, depth) for handlecheck scan to read; an existing file is kept unless --force.",
-        epilog="Examples:\n  handlecheck init --brand 'Acme Coffee'\n  handlecheck init -o ci/handlecheck.yaml --force",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    init.add_argument("--brand", default="Acme", help="the brand's name (default %(default)s)")
-    init.add_argument("-o", "--output", default=CONFIG_NAME, metavar="FILE", help="where (default %(default)s)")
-    init.add_argument("--force", action="store_true", help="overwrite an existing file")
-    init.set_defaults(run=cmd_init)
+    add_history_commands(commands)
+    add_evidence_command(commands)
     add_runbook_command(commands)
 
     platforms = commands.add_parser(

@@ -3,24 +3,29 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import ExitStack
 from dataclasses import replace
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from tqdm import tqdm
 
 from .. import aio
+from ..alerts import Alert
 from ..brands import read_brands
 from ..candidates import brand_problem
 from ..config import Config, brand_note, find_config, load_config, overlay
 from ..domain import Depth, Owned, ScanReport
 from ..errors import InputError, StorageError
+from ..evidence.keeper import EvidencePlan, Scope
 from ..files import storage_error, write_atomic
 from ..models import Platform, Result
+from ..notify.targets import Target, parse_target
+from ..pipeline.alerting import notify_run
 from ..pipeline.bulk import BrandOutcome, BulkScan
 from ..policy import FailOn, parse_policies
 from ..report.bulk import BulkRow, bulk_summary_lines, report_file_name
@@ -72,8 +77,28 @@ def _render(fmt: str, report: ScanReport, config: Config | None) -> str:
     return SCAN_RENDERERS[fmt](report)
 
 
+def _alert_policies(args: argparse.Namespace, policies: frozenset[FailOn]) -> frozenset[FailOn]:
+    """What --notify sends: --notify-on, else the --fail-on policy, else new impersonators."""
+    if not args.notify:
+        return frozenset()
+    if args.notify_on:
+        return parse_policies(args.notify_on, "--notify-on")
+    return frozenset({FailOn.NEW_LOOKALIKE}) if FailOn.NEVER in policies else policies
+
+
+def _evidence_plan(args: argparse.Namespace) -> EvidencePlan | None:
+    """Where evidence goes: --evidence, else beside the history (none with --no-db, which keeps
+    nothing on disk, unless --evidence says where)."""
+    if args.no_evidence or (args.no_db and not args.evidence):
+        return None
+    root = Path(args.evidence) if args.evidence else Path(args.db or default_path()).parent / "evidence"
+    scope = Scope.ALL if args.evidence_all else Scope.IMPERSONATORS
+    return EvidencePlan(root, scope, screenshots=args.screenshots, proxy=args.proxy)
+
+
 def cmd_scan(args: argparse.Namespace) -> int:
     policies = parse_policies(args.fail_on)
+    targets = [parse_target(text, os.environ) for text in args.notify]  # refused before the scan, not after
     reports = parse_reports(args.report, args.output, bool(args.input))
     if args.input:
         if not args.out:
@@ -138,6 +163,7 @@ def cmd_scan(args: argparse.Namespace) -> int:
             return EXIT_UNREACHABLE  # the scan is incomplete
         bar.close()
         run.finish()
+        run.tell(targets)
         for line in run.violations:  # brands, handles and reasons from files and servers: made printable
             print(f"handlecheck: fail: {printable(line, 500)}", file=sys.stderr)
         if run.violations:
@@ -167,6 +193,9 @@ class _BulkRun:
         self.bar = bar
         self.out_dir = out_dir
         self.reports = reports  # --report FORMAT=PATH, one brand only
+        self.history = history
+        self.alerts: list[Alert] = []
+        self.started_at = datetime.now(UTC)
         self.scanner = BulkScan(
             platforms,
             options=http_options(args),
@@ -177,6 +206,8 @@ class _BulkRun:
             policies=policies,
             on_result=self._advance,
             on_planned=expect(bar),
+            alert_on=_alert_policies(args, policies),
+            evidence=_evidence_plan(args),
         )
         self.violations: list[str] = []
         self.incomplete: list[str] = []  # the first ten brands whose scan is incomplete
@@ -198,6 +229,7 @@ class _BulkRun:
     def _conclude(self, outcome: BrandOutcome) -> None:
         report = outcome.report
         self.violations += outcome.violations
+        self.alerts += outcome.alerts
         if report.incomplete:
             self.incomplete_count += 1
             if len(self.incomplete) < 10:
@@ -241,6 +273,25 @@ class _BulkRun:
                 out.write(JUNIT_HEAD)
                 out.writelines(suite for (suite,) in self.spool)
                 out.write(JUNIT_TAIL)
+
+    def tell(self, targets: Sequence[Target]) -> None:
+        """What could not be archived, then the alerts: one line on stderr for each that failed."""
+        notes = self.scanner.notes
+        for note in notes[:10]:
+            print(f"handlecheck: note: {printable(note, 300)}", file=sys.stderr)
+        if len(notes) > 10:
+            print(f"handlecheck: note: and {len(notes) - 10} more evidence notes", file=sys.stderr)
+        if not targets:
+            return
+        if self.history is None:
+            print("handlecheck: note: --notify with --no-db: nothing remembers what was sent", file=sys.stderr)
+        deliveries = aio.run(
+            notify_run(targets, self.alerts, self.history, started_at=self.started_at, brands=self.brands_done,
+                       report=self.args.out or self.args.output)
+        )  # fmt: skip
+        for delivery in deliveries:
+            if not delivery.ok:
+                print(f"handlecheck: warning: notify failed: {printable(delivery.detail, 300)}", file=sys.stderr)
 
     def write_partial(self) -> int:
         """Reports for the brands a Ctrl-C stopped, from what they had gathered; how many."""

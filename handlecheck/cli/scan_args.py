@@ -61,3 +61,26 @@ def add_ci(parser: argparse.ArgumentParser) -> None:
         help="also write the report in FORMAT to PATH, from the same scan (repeatable; one brand only): "
         "--report markdown=report.md --report junit=handlecheck.xml",
     )
+    add_evidence_and_alerts(parser)
+
+
+def add_evidence_and_alerts(parser: argparse.ArgumentParser) -> None:
+    kept = parser.add_argument_group("evidence and alerts")
+    kept.add_argument("--evidence", metavar="DIR", help="archive each impersonator's page here, a folder per brand "
+                      "and scan (default: evidence/ beside the history database; none with --no-db)")  # fmt: skip
+    kept.add_argument("--no-evidence", action="store_true", help="archive nothing")
+    kept.add_argument("--evidence-all", action="store_true", help="archive every account found, not only impersonators")
+    kept.add_argument(
+        "--screenshots", action="store_true", help="also a full-page screenshot of each archived page (Chromium)"
+    )
+    kept.add_argument(
+        "--notify",
+        action="append",
+        default=[],
+        metavar="URL",
+        help="send one message per run with every new item to a webhook (JSON), Slack or Teams webhook, or "
+        "smtp://host/?to=ADDR (repeatable). Secrets come from the environment: --notify env:SLACK_WEBHOOK_URL, "
+        "or ${NAME} inside the URL; the SMTP password from HANDLECHECK_SMTP_PASSWORD",
+    )
+    kept.add_argument("--notify-on", metavar="POLICY", help="what to send, as --fail-on (default: the --fail-on "
+                      "policy, or new-lookalike when that is never); an item is sent once per target")  # fmt: skip

@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from types import TracebackType
 
 from ..models import Check, HttpRequest, HttpResponse, Platform, Profile, Reason, RequestSpec, Result, Verdict
+from ..pages import ProfilePage, blank, withheld
 from ..rules import (
     Decision,
     MissingVariable,
@@ -198,7 +199,7 @@ class Checker:
                 if verdict.conclusive:
                     break
             evidence = "; ".join(notes) if not verdict.conclusive else notes[-1]
-            evidence = redact(evidence, self._secrets(platform).values())
+            evidence = blank(evidence, self._secrets(platform).values())
         return Result(
             handle=handle,
             platform=platform.id,
@@ -214,31 +215,41 @@ class Checker:
     async def profile(self, handle: str, platform: Platform) -> Profile | None:
         """The public profile of an account, where the platform entry says how to read one.
         None when it does not, or when the profile could not be fetched."""
-        spec = platform.profile
-        if spec is None:
+        if platform.profile is None:
             return None
-        request_spec = spec.request or (RequestSpec(platform.urls.profile) if platform.urls.profile else None)
-        if request_spec is None:
+        page = await self.profile_page(handle, platform)
+        return page.profile if page is not None else None
+
+    async def profile_page(self, handle: str, platform: Platform) -> ProfilePage | None:
+        """The account's profile page as fetched, credentials and cookies withheld (the evidence of
+        an impersonator), with the profile read from it where the platform entry says how: its
+        profile request, else a GET of its profile URL. None when there is neither, or when the
+        request could not be made or answered (a network failure, a refusal)."""
+        spec = platform.profile
+        request_spec = spec.request if spec is not None and spec.request is not None else None
+        if request_spec is None and platform.urls.profile:
+            request_spec = RequestSpec(platform.urls.profile)
+        if request_spec is None or self._unsafe(request_spec) is not None:
             return None
         secrets = self._secrets(platform)
-        if self._unsafe(request_spec) is not None:
-            return None
         try:
             request = build_request(request_spec, {"handle": handle}, secrets)
             response = await self._fetch(request, request_spec, platform)
         except (UnsafeValue, MissingVariable, FetchError):
             return None
+        sent, got = withheld(request, response, secrets.values())
+        page = ProfilePage(sent, got, datetime.now(UTC))
         view = ResponseView(response)
-        if not 200 <= response.status < 300 or challenge_signal(view) or login_wall_signal(response):
-            return None
+        if spec is None or not 200 <= response.status < 300 or challenge_signal(view) or login_wall_signal(response):
+            return page
         found = read_profile(spec.fields, response)
-        if not secrets:
-            return found
-        return replace(
-            found,
-            display_name=found.display_name and redact(found.display_name, secrets.values()),
-            bio=found.bio and redact(found.bio, secrets.values()),
-        )
+        if secrets:
+            found = replace(
+                found,
+                display_name=found.display_name and blank(found.display_name, secrets.values()),
+                bio=found.bio and blank(found.bio, secrets.values()),
+            )
+        return replace(page, profile=found)
 
     async def _fetch(self, request: HttpRequest, spec: RequestSpec, platform: Platform) -> HttpResponse:
         return await self._client.fetch(
@@ -319,10 +330,3 @@ class Checker:
                 f"{label}: prefetch status {response.status} gave no usable {{{{{exc.name}}}}} "
                 "(absent, empty or with a line break)",
             )
-
-
-def redact(text: str, secrets: Iterable[str]) -> str:
-    """`text` with every credential in it blanked out (a server may echo one back)."""
-    for secret in secrets:
-        text = text.replace(secret, "[secret]")
-    return text

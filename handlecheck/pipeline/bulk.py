@@ -17,15 +17,18 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import timedelta
 
+from ..alerts import Alert
 from ..config import Config
 from ..domain import ScanReport
+from ..evidence.keeper import EvidenceKeeper, EvidencePlan
 from ..models import Platform, Result
 from ..net.checker import Checker
 from ..net.http import HttpOptions
-from ..policy import Change, FailOn, Snapshot, compare, violations
+from ..policy import Change, FailOn, Snapshot, alerts, compare, violations
 from ..store.baseline import from_history
 from ..store.history import History
 from .scan import Progress, assemble, scan
@@ -42,6 +45,7 @@ class BrandOutcome:
     snapshot: Snapshot
     changes: tuple[Change, ...]
     violations: tuple[str, ...]
+    alerts: tuple[Alert, ...] = ()  # what the notification policy matched (see `notify_run`)
 
 
 class BulkScan:
@@ -49,7 +53,9 @@ class BulkScan:
     `partial_reports()` has what the unfinished brands had gathered.
 
     Changes are against `baseline` when given, else (unless `compare_with_history` is off)
-    against the brand's previous complete scan in `history`."""
+    against the brand's previous complete scan in `history`. `alert_on` is the policy whose
+    matches become each outcome's alerts (default: `policies`). With `evidence`, the pages of
+    the findings that matter are archived; `notes` then says what could not be kept."""
 
     def __init__(
         self,
@@ -63,8 +69,13 @@ class BulkScan:
         policies: frozenset[FailOn] = frozenset(),
         on_result: Callable[[Result], None] | None = None,
         on_planned: Callable[[int], None] | None = None,
+        alert_on: frozenset[FailOn] | None = None,
+        evidence: EvidencePlan | None = None,
     ) -> None:
         self.platforms = platforms
+        self.alert_on = policies if alert_on is None else alert_on
+        self.evidence = evidence
+        self.notes: list[str] = []
         self.options = options
         self.history = history
         self.max_age = max_age
@@ -78,11 +89,14 @@ class BulkScan:
     async def run(self, configs: Iterable[Config]) -> AsyncIterator[BrandOutcome]:
         outcomes: asyncio.Queue[BrandOutcome | None] = asyncio.Queue(maxsize=BRANDS_AT_ONCE)
         source = iter(configs)
-        async with Checker(self.options, recall=self._recall) as checker:
+        keeper = EvidenceKeeper(self.evidence) if self.evidence is not None else None
+        kept = keeper if keeper is not None else nullcontext()
+        async with Checker(self.options, recall=self._recall) as checker, kept:
+            self.notes = keeper.notes if keeper is not None else []
 
             async def worker() -> None:
                 for config in source:  # shared: each worker takes the next brand
-                    await outcomes.put(await self._scan_one(config, checker))
+                    await outcomes.put(await self._scan_one(config, checker, keeper))
 
             async def feed() -> None:
                 try:
@@ -111,10 +125,10 @@ class BulkScan:
     def _recall(self, handle: str, platform: Platform) -> Result | None:
         return self.history.fresh(platform.id, handle, self.max_age) if self.history else None
 
-    async def _scan_one(self, config: Config, checker: Checker) -> BrandOutcome:
+    async def _scan_one(self, config: Config, checker: Checker, keeper: EvidenceKeeper | None) -> BrandOutcome:
         history = self.history
         scan_id = history.start_scan(config.brand, resume_within=self.max_age) if history else 0
-        progress = Progress()
+        progress = Progress(started_at=history.started_at(scan_id)) if history else Progress()
         key = id(progress)
         self._unfinished[key] = (config, progress)
 
@@ -125,8 +139,9 @@ class BulkScan:
                 self.on_result(result)
 
         report = await scan(
-            config, self.platforms, checker=checker, progress=progress, on_result=record, on_planned=self.on_planned
-        )
+            config, self.platforms, checker=checker, progress=progress, on_result=record, on_planned=self.on_planned,
+            evidence=keeper,
+        )  # fmt: skip
         previous = self._previous(config.brand, scan_id)
         if history is not None:
             history.record_findings(scan_id, report.findings)
@@ -135,12 +150,13 @@ class BulkScan:
         snapshot = Snapshot.from_report(report)
         if previous is not None:
             changes = compare(previous, snapshot)
-        elif FailOn.NEW_LOOKALIKE in self.policies:
+        elif FailOn.NEW_LOOKALIKE in self.policies | self.alert_on:
             changes = compare(Snapshot(report.brand), snapshot)  # no earlier scan: every lookalike is new
         else:
             changes = []
         broken = violations(self.policies, report, changes, config.report_risk)
-        return BrandOutcome(config, report, snapshot, tuple(changes), tuple(broken))
+        told = alerts(self.alert_on, report, changes, config.report_risk)
+        return BrandOutcome(config, report, snapshot, tuple(changes), tuple(broken), tuple(told))
 
     def _previous(self, brand: str, scan_id: int) -> Snapshot | None:
         if self.baseline is not None or not self.compare_with_history:

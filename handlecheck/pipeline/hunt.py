@@ -84,9 +84,14 @@ async def hunt(
             owned_seen += 1
             continue
         taken.append(result)
-    profiles = await asyncio.gather(*(checker.profile(r.handle, by_id[r.platform]) for r in taken))
+    # Read where the platform entry says how; the page is kept, as the evidence of an impersonator.
+    read = [r for r in taken if by_id[r.platform].profile is not None]
+    fetched = await asyncio.gather(*(checker.profile_page(r.handle, by_id[r.platform]) for r in read))
+    pages = {(r.platform, r.handle): page for r, page in zip(read, fetched, strict=True) if page is not None}
     findings = []
-    for result, profile in zip(taken, profiles, strict=True):
+    for result in taken:
+        page = pages.get((result.platform, result.handle))
+        profile = page.profile if page is not None else None
         candidate = by_key[result.platform, result.handle]
         # A domain's "profile" is its registration (registrar, date), nothing it says about itself:
         # the name alone is judged, and the registration stays in the finding as evidence.
@@ -106,4 +111,4 @@ async def hunt(
             )
         )
     findings.sort(key=lambda f: (-f.risk, f.platform, f.handle))
-    return HuntReport(brand, tuple(results), tuple(findings), owned_seen)
+    return HuntReport(brand, tuple(results), tuple(findings), owned_seen, pages)

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from ..candidates import Brand
 from ..config import Config
 from ..domain import BLUESKY_ID, Action, Depth, Finding, ScanReport, TodoItem, Unfinished
+from ..evidence.keeper import EvidenceKeeper
 from ..models import Platform, Priority, Result, Verdict
 from ..net.checker import Checker
 from ..net.http import HttpOptions
@@ -56,16 +57,18 @@ async def scan(
     on_planned: Callable[[int], None] | None = None,
     checker: Checker | None = None,
     progress: Progress | None = None,
+    evidence: EvidenceKeeper | None = None,
 ) -> ScanReport:
     """Run the whole job for one brand.
 
-    Pass an open `checker` to share one session (and its per-host limits) across brands, and
-    a `progress` to keep what was gathered if the scan is stopped half-way."""
+    Pass an open `checker` to share one session (and its per-host limits) across brands, a
+    `progress` to keep what was gathered if the scan is stopped half-way, and an open `evidence`
+    keeper to archive the pages of the findings that matter (in a folder named by the scan's start)."""
     if checker is None:
         async with Checker(options) as own:
             return await scan(
                 config, platforms, depth=depth, on_result=on_result, on_planned=on_planned, checker=own,
-                progress=progress,
+                progress=progress, evidence=evidence,
             )  # fmt: skip
     if config.fediverse:  # servers the config names, besides the catalogue's
         known = {p.id for p in platforms}
@@ -98,12 +101,18 @@ async def scan(
         config.brand, handles_only, depth=depth, owned=config.owned, own_domains=config.domains,
         on_result=keep, on_planned=on_planned, checker=checker,
     )  # fmt: skip
+    hunted = time.monotonic()
     gathered.findings = hunted_report.findings
+    if evidence is not None:
+        gathered.findings = await evidence.keep(
+            config, handles_only, hunted_report.findings, hunted_report.pages, checker, gathered.started_at
+        )
     gathered.lookalike_checks = len(hunted_report.results)
     gathered.hunted = True
     timings = {
         "checks_seconds": round(checked - clock, 3),
-        "lookalikes_seconds": round(time.monotonic() - checked, 3),
+        "lookalikes_seconds": round(hunted - checked, 3),
+        "evidence_seconds": round(time.monotonic() - hunted, 3),
         "total_seconds": round(time.monotonic() - clock, 3),
     }
     return assemble(config, platforms, gathered, depth, timings)

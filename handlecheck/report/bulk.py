@@ -7,31 +7,22 @@ a long table, not a big process.
 
 from __future__ import annotations
 
-import hashlib
-import re
 import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from ..domain import ScanReport
+from ..files import file_stem
 from ..text import printable
 
 HEADERS = ("brand", "report", "register", "claim", "fix", "lookalikes", "best handle", "incomplete", "file")
 NUMERIC = frozenset({1, 2, 3, 4, 5})
-SLUG_LENGTH = 40
-_NOT_SLUG = re.compile(r"[^a-z0-9]+")
 
 
 def report_file_name(brand: str, extension: str) -> str:
-    """The name of a brand's report file: a readable slug of the brand and a short hash of the
-    brand as written, so that Acme, ACME and acme! get three files, and the same brand gets the
-    same file on every run. ASCII letters, digits, '-' and one '.': no separator, no name a
-    system reserves (the hash follows the slug: never CON or NUL alone), at most 53 characters
-    before the extension."""
-    ascii_name = unicodedata.normalize("NFKD", printable(brand)).encode("ascii", "ignore").decode()
-    slug = _NOT_SLUG.sub("-", ascii_name.casefold()).strip("-")[:SLUG_LENGTH].rstrip("-") or "brand"
-    digest = hashlib.sha256(brand.encode("utf-8", "surrogatepass")).hexdigest()[:12]
-    return f"{slug}-{digest}.{extension}"
+    """The name of a brand's report file: the brand's `file_stem` (Acme, ACME and acme! get three
+    files, and the same brand the same file on every run), then the extension."""
+    return f"{file_stem(brand)}.{extension}"
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,12 +6,17 @@ Scraped text (display names, bios, evidence) is untrusted: it is escaped for eac
 
 from __future__ import annotations
 
+import base64
 import csv
+import hashlib
 import io
 import json
+import re
 import textwrap
+from pathlib import Path
 
 from ..domain import Action, ScanReport
+from ..evidence.folder import embedded_png
 from ..models import Platform, Verdict
 from ..rules.handles import canonical
 from ..runbook import Runbook
@@ -24,6 +29,14 @@ from .runbook import runbook_markdown, runbook_view
 TODO_CSV_FIELDS = (
     "priority", "action", "platform", "handle", "link", "reason", "owner", "email_alias", "suggestion", "evidence",
 )  # fmt: skip
+# The html page's one script: the copy buttons of the report texts (allowed by its hash alone).
+COPY_SCRIPT = (
+    "document.querySelectorAll('button[data-copy]').forEach(function (b) { b.addEventListener('click', function () {"
+    " var t = document.getElementById(b.dataset.copy); t.select();"
+    " (navigator.clipboard ? navigator.clipboard.writeText(t.value) : Promise.reject()).catch(function () {"
+    " document.execCommand('copy'); }); b.textContent = 'Copied'; }); });"
+)
+COPY_SCRIPT_HASH = "sha256-" + base64.b64encode(hashlib.sha256(COPY_SCRIPT.encode()).digest()).decode()
 VERBS = {
     Action.FIX: "Fix",
     Action.REPORT: "Report",
@@ -113,8 +126,36 @@ def render_markdown(report: ScanReport, runbook: Runbook | None = None) -> str:
         for evidence in item.evidence:
             profile = _evidence_link(evidence)
             lines.append(f"  - profile: <{profile}>" if profile else f"  - {md(evidence)}")
+        if item.report_text:
+            lines += [f"  - report text, to paste into {md_link(item.link)}:", "", *_fenced(item.report_text), ""]
     text = "\n".join(lines) + "\n"
     return text + "\n" + runbook_markdown(runbook, level=2) if runbook is not None else text
+
+
+def _fenced(text: str, indent: str = "    ") -> list[str]:
+    """`text` as an indented code block in a list item, fenced by more backticks than it holds."""
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return [
+        f"{indent}{fence}text",
+        *(f"{indent}{line}" if line else "" for line in text.split("\n")),
+        f"{indent}{fence}",
+    ]
+
+
+def _screenshots(report: ScanReport) -> dict[str, dict[str, str]]:
+    """Each finding's screenshot, and the brand's own account's beside it, as data: URIs (the
+    html page is one self-contained file), by "platform/handle"."""
+    images: dict[str, dict[str, str]] = {}
+    for finding in report.findings:
+        kept = finding.evidence
+        if kept is None:
+            continue
+        pair = {role: uri for role, name in (("suspect", kept.screenshot), ("own", kept.own_screenshot))
+                if name and (uri := embedded_png(Path(kept.folder) / name)) is not None}  # fmt: skip
+        if pair:
+            images[f"{finding.platform}/{finding.handle}"] = pair
+    return images
 
 
 def render_csv(report: ScanReport) -> str:
@@ -184,5 +225,8 @@ def render_html(report: ScanReport, runbook: Runbook | None = None) -> str:
         safe_link=safe_url,
         clean=printable,
         todo_items=list(report.todo),
+        copy_script=COPY_SCRIPT,
+        script_hash=COPY_SCRIPT_HASH,
+        screenshots=_screenshots(report),
         runbook=runbook_view(runbook) if runbook is not None else None,
     )

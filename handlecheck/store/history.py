@@ -241,11 +241,28 @@ class History:
     def record_findings(self, scan_id: int, findings: Sequence[Finding]) -> None:
         with self._storing("write"), self._transaction():
             for f in findings:
+                kept = f.evidence
                 self.db.execute(
-                    "INSERT OR REPLACE INTO findings VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    "INSERT OR REPLACE INTO findings (scan_id, platform, handle, classification, risk, url, reasons, "
+                    "seen_at, archive, payload_sha256, captured_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (scan_id, f.platform, f.handle, f.classification.value, f.risk, f.url, json.dumps(f.reasons),
-                     _stamp(f.seen_at)),
+                     _stamp(f.seen_at), kept and str(Path(kept.folder) / kept.archive), kept and kept.payload_sha256,
+                     kept and _stamp(kept.captured_at)),
                 )  # fmt: skip
+            if folders := {f.evidence.folder for f in findings if f.evidence}:
+                self.db.execute("UPDATE scans SET evidence_dir = ? WHERE id = ?", (min(folders), scan_id))
+
+    def unsent(self, target: str, keys: Sequence[str]) -> list[str]:
+        """Of the alert `keys`, those not yet sent to `target` (a hash of its URL), in order."""
+        with self._storing("read"):
+            sent = {row[0] for row in self.db.execute("SELECT alert_key FROM alerts_sent WHERE target = ?", (target,))}
+        return [key for key in keys if key not in sent]
+
+    def mark_sent(self, target: str, keys: Sequence[str]) -> None:
+        """Remember that the alerts `keys` reached `target`: they are not sent there again."""
+        now = _stamp(datetime.now(UTC))
+        with self._storing("write"), self._transaction():
+            self.db.executemany("INSERT OR IGNORE INTO alerts_sent VALUES (?, ?, ?)", ((target, k, now) for k in keys))
 
     def finish_scan(self, scan_id: int, status: str = DONE) -> None:
         with self._storing("write"):
@@ -306,6 +323,12 @@ class History:
                 (scan_id,),
             ).fetchall()
         return [StoredFinding(*row) for row in rows]
+
+    def started_at(self, scan_id: int) -> datetime:
+        """When the scan began (a resumed scan keeps its first start)."""
+        with self._storing("read"):
+            row = self.db.execute("SELECT started_at FROM scans WHERE id = ?", (scan_id,)).fetchone()
+        return datetime.fromisoformat(row[0]) if row else datetime.now(UTC)
 
     def count_results(self, scan_id: int) -> int:
         with self._storing("read"):

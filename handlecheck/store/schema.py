@@ -3,7 +3,9 @@ really holds them. Another program's SQLite file is refused, never added to, and
 version number looks right but whose tables are not handlecheck's is refused as well.
 
 Version 2 keeps each scan's `brand_key` (see `text.brand_key`), so a brand is found whatever
-its case or accents. A version 1 file opened read-only is not migrated; it is read as it is,
+its case or accents. Version 3 keeps where each scan's evidence is (the folder, and each
+finding's archive and payload hash) and which alerts went where (`alerts_sent`: a target is the
+SHA-256 of its URL, which may hold a secret). A version 1 file opened read-only is not migrated; it is read as it is,
 and `History` computes the key as it queries (the SQL function `handlecheck_brand_key`)."""
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from functools import cache
 from ..errors import ConfigError
 from ..text import brand_key, printable
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 KEY_FUNCTION = "handlecheck_brand_key"
 MIGRATIONS = {
     1: """
@@ -57,6 +59,18 @@ MIGRATIONS = {
     UPDATE scans SET brand_key = {KEY_FUNCTION}(brand);
     DROP INDEX scans_by_brand;
     CREATE INDEX scans_by_key ON scans (brand_key, started_at);
+    """,
+    3: """
+    ALTER TABLE scans ADD COLUMN evidence_dir TEXT;
+    ALTER TABLE findings ADD COLUMN archive TEXT;
+    ALTER TABLE findings ADD COLUMN payload_sha256 TEXT;
+    ALTER TABLE findings ADD COLUMN captured_at TEXT;
+    CREATE TABLE alerts_sent (
+        target TEXT NOT NULL,
+        alert_key TEXT NOT NULL,
+        sent_at TEXT NOT NULL,
+        PRIMARY KEY (target, alert_key)
+    );
     """,
 }
 OWN_FILE = "give handlecheck its own file with --db"
