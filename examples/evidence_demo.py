@@ -100,6 +100,13 @@ async def main(folder: Path) -> None:
             capture_output=True, text=True, check=False, cwd=folder, env=env,
         )  # fmt: skip
         print(f"(exit {again.returncode}; the webhook received {len(received)} message in all)")
+        archive = next((folder / "evidence").rglob("*.warc.gz"))
+        data = bytearray(archive.read_bytes())
+        data[len(data) // 2] ^= 0xFF  # one bit of the archive flipped, and a file added beside it
+        archive.write_bytes(bytes(data))
+        (archive.parent / "notes.txt").write_text("my notes\n")
+        print("# one byte of the archive changed, a file added:")
+        await run("evidence", "verify", "evidence")
     finally:
         await site.cleanup()
         await hooks.cleanup()
