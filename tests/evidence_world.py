@@ -29,6 +29,7 @@ ACCOUNTS = {
     "acme": {"name": "Acme", "bio": "The official Acme account"},
     "acme_support": {"name": "ACME", "bio": f"ACME customer support. DM us your order number ({TOKEN})"},
     "acmee": {"name": "Acmee Anvils Ltd", "bio": "We sell anvils"},
+    "globex_support": {"name": "GLOBEX", "bio": "Globex customer support. DM us your order number"},
 }
 ENTRY = """
 - id: delta

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import sqlite3
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -76,6 +77,23 @@ async def test_one_alert_per_channel_then_none(world: tuple[Path, str, Inbox], t
     with sqlite3.connect(tmp_path / "h.sqlite") as db:
         targets = {row[0] for row in db.execute("SELECT target FROM alerts_sent")}
     assert len(targets) == 4 and all(len(t) == 64 for t in targets), "hashes of the URLs, never the URLs"
+
+
+async def test_a_bulk_run_sends_one_message_with_every_brand_s_items(
+    world: tuple[Path, str, Inbox], tmp_path: Path
+) -> None:
+    platforms, _, inbox = world
+    brands = tmp_path / "brands.csv"
+    brands.write_text("brand,owned\nacme,delta:acme\nglobex,\n", encoding="utf-8")
+    notify = [flag for target in inbox.targets() for flag in ("--notify", target)]
+    argv = ["scan", "--input", str(brands), "--out", str(tmp_path / "out"), "--platforms", str(platforms),
+            "--db", str(tmp_path / "h.sqlite"), *FLAGS[:-2], *notify, "-o", os.devnull]  # fmt: skip
+    assert await asyncio.to_thread(main, argv) == 0
+    (hook,) = inbox.posts["/hook"]
+    assert sorted((a["brand"], a["handle"]) for a in hook["alerts"]) == [("acme", "acme_support"),
+                                                                         ("globex", "globex_support")]  # fmt: skip
+    assert hook["title"] == "handlecheck: 2 new items for 2 brands" and len(inbox.mails) == 1
+    assert await asyncio.to_thread(main, argv) == 0 and inbox.count() == 4, "nothing twice"
 
 
 async def test_notify_on_lookalike_tells_each_impersonator_once(world: tuple[Path, str, Inbox], tmp_path: Path) -> None:
