@@ -148,15 +148,17 @@ async def scan_many(
     on_result: Callable[[Result], None] | None = None,
     alert_on: frozenset[FailOn] | None = None,
     evidence: EvidencePlan | None = None,
+    workers: int = 1,
 ) -> AsyncIterator[BrandOutcome]:
     """Scan many brands over one session (as `handlecheck scan --input`), yielding each
     brand's outcome as it finishes: its report, what changed since its last complete scan in
     `history`, which `policies` it breaks, and the alerts `alert_on` matches (default: the
-    policies; send them with `notify`). Platforms default to the bundled catalogue."""
+    policies; send them with `notify`). Platforms default to the bundled catalogue; `workers`
+    > 1 sends the requests from that many processes (as `--workers`)."""
     configs = (b if isinstance(b, Config) else Config(brand=b) for b in brands)
     bulk = BulkScan(
         platforms_of(platforms), options=options, history=history, max_age=max_age, policies=policies,
-        on_result=on_result, alert_on=alert_on, evidence=evidence,
+        on_result=on_result, alert_on=alert_on, evidence=evidence, workers=workers,
     )  # fmt: skip
     async for outcome in bulk.run(configs):
         yield outcome

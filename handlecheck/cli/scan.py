@@ -24,6 +24,7 @@ from ..errors import InputError, StorageError
 from ..evidence.keeper import EvidencePlan, Scope
 from ..files import storage_error, write_atomic
 from ..models import Platform, Result
+from ..net.pool import default_workers
 from ..notify.targets import Target, parse_target
 from ..pipeline.alerting import notify_run
 from ..pipeline.bulk import BrandOutcome, BulkScan
@@ -208,6 +209,7 @@ class _BulkRun:
             on_planned=expect(bar),
             alert_on=_alert_policies(args, policies),
             evidence=_evidence_plan(args),
+            workers=args.workers or (default_workers() if args.input else 1),
         )
         self.violations: list[str] = []
         self.incomplete: list[str] = []  # the first ten brands whose scan is incomplete

@@ -7,8 +7,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ..errors import InputError
+from ..net.pool import default_workers
 from ..store.history import default_path
 
+MAX_WORKERS = 64
 SCAN_FORMATS = ("table", "markdown", "json", "csv", "html", "junit")
 
 
@@ -39,11 +41,23 @@ def parse_reports(texts: Sequence[str], output: str | None, bulk: bool) -> tuple
     return tuple(targets)
 
 
+def _workers(text: str) -> int:
+    try:
+        number = int(text)
+    except ValueError:
+        number = 0
+    if not 1 <= number <= MAX_WORKERS:
+        raise argparse.ArgumentTypeError(f"a number of processes from 1 to {MAX_WORKERS}, not {text!r}")
+    return number
+
+
 def add_ci(parser: argparse.ArgumentParser) -> None:
     bulk = parser.add_argument_group("many brands, history and CI")
     bulk.add_argument("--input", metavar="FILE", help="brands to scan: CSV (brand, aliases, owned, email_domain, "
                       "owner), YAML, or - for one brand a line on stdin")  # fmt: skip
     bulk.add_argument("--out", metavar="DIR", help="write one report per brand here (needed with --input)")
+    bulk.add_argument("--workers", type=_workers, metavar="N", help="processes that send the requests, each host in "
+                      f"one of them (default: with --input the cores here, {default_workers()}; else 1)")  # fmt: skip
     bulk.add_argument("--db", metavar="PATH", help=f"history database (default {default_path()})")
     bulk.add_argument("--no-db", action="store_true", help="keep no history")
     bulk.add_argument("--max-age", type=float, default=24.0, metavar="HOURS",

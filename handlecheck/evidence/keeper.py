@@ -105,6 +105,8 @@ class EvidenceKeeper:
             if page is None:
                 self.notes.append(f"{_name(finding)}: its page could not be fetched: no evidence kept")
                 continue
+            if not 200 <= page.response.status < 300:
+                self.notes.append(f"{_name(finding)}: its page answered {page.response.status}: archived as it came")
             metadata = _metadata(config, by_id[finding.platform], platforms, finding)
             evidence = folder.add(finding.platform, finding.handle, page, metadata, shot, own_shots[finding.platform])
             kept[finding.platform, finding.handle] = replace(finding, evidence=evidence)

@@ -155,9 +155,11 @@ class Checker:
         stored = self._recall(handle, platform) if self._recall is not None else None
         if stored is not None:
             return replace(stored, handle=handle)
-        return await self._ask(handle, platform)
+        return await self.ask(handle, platform)
 
-    async def _ask(self, handle: str, platform: Platform) -> Result:
+    async def ask(self, handle: str, platform: Platform) -> Result:
+        """Ask the platform now: no stored answer recalled, none shared (what `check_one` does
+        once per handle and platform in a session)."""
         loop = asyncio.get_running_loop()
         started = loop.time()
         profile_url = None

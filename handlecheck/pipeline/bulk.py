@@ -28,6 +28,7 @@ from ..evidence.keeper import EvidenceKeeper, EvidencePlan
 from ..models import Platform, Result
 from ..net.checker import Checker
 from ..net.http import HttpOptions
+from ..net.pool import PooledChecker
 from ..policy import Change, FailOn, Snapshot, alerts, compare, violations
 from ..store.baseline import from_history
 from ..store.history import History
@@ -55,7 +56,8 @@ class BulkScan:
     Changes are against `baseline` when given, else (unless `compare_with_history` is off)
     against the brand's previous complete scan in `history`. `alert_on` is the policy whose
     matches become each outcome's alerts (default: `policies`). With `evidence`, the pages of
-    the findings that matter are archived; `notes` then says what could not be kept."""
+    the findings that matter are archived; `notes` then says what could not be kept. With
+    `workers` > 1 the requests run in that many processes, each host in one (see `net.pool`)."""
 
     def __init__(
         self,
@@ -71,10 +73,12 @@ class BulkScan:
         on_planned: Callable[[int], None] | None = None,
         alert_on: frozenset[FailOn] | None = None,
         evidence: EvidencePlan | None = None,
+        workers: int = 1,
     ) -> None:
         self.platforms = platforms
         self.alert_on = policies if alert_on is None else alert_on
         self.evidence = evidence
+        self.workers = workers
         self.notes: list[str] = []
         self.options = options
         self.history = history
@@ -91,7 +95,12 @@ class BulkScan:
         source = iter(configs)
         keeper = EvidenceKeeper(self.evidence) if self.evidence is not None else None
         kept = keeper if keeper is not None else nullcontext()
-        async with Checker(self.options, recall=self._recall) as checker, kept:
+        checker = (
+            PooledChecker(self.options, workers=self.workers, recall=self._recall)
+            if self.workers > 1
+            else Checker(self.options, recall=self._recall)
+        )
+        async with checker, kept:
             self.notes = keeper.notes if keeper is not None else []
 
             async def worker() -> None:

@@ -1,0 +1,71 @@
+"""A check worker: a process of its own that asks the platforms a `PooledChecker` sends it.
+
+    python -m handlecheck.net.worker      (started by `pool.PooledChecker`, never by hand)
+
+It reads frames on stdin and writes frames on stdout (see `frames`): first the run's
+HttpOptions and log level, then platforms (each once, before its first request) and requests,
+each answered by one frame with its id: a Result for a check, a ProfilePage (or None) for a
+profile page. It exits when stdin closes: its coordinator finished, stopped or died. Ctrl-C in a
+terminal reaches the whole process group; the coordinator decides what a stop means, so the
+worker ignores SIGINT and ends with its stdin.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+import sys
+from contextlib import suppress
+from typing import Any
+
+from .. import aio
+from ..models import Platform
+from .checker import Checker
+from .frames import CHECK, PAGE, PLATFORM, Failed, open_stdio, read_frame, write_frame
+
+
+async def serve() -> None:
+    reader, writer = await open_stdio()
+    options, level = await read_frame(reader)
+    logging.basicConfig(level=level, format="handlecheck: worker: %(levelname)s: %(message)s", stream=sys.stderr)
+    platforms: dict[str, Platform] = {}
+    running: set[asyncio.Task[None]] = set()
+    async with Checker(options) as checker:
+
+        async def answer(request_id: int, kind: str, handle: str, platform: Platform) -> None:
+            reply: Any
+            try:
+                if kind == CHECK:
+                    reply = await checker.ask(handle, platform)
+                else:
+                    reply = await checker.profile_page(handle, platform)
+            except Exception as exc:  # a bug must not leave the coordinator waiting for ever
+                reply = Failed(f"{type(exc).__name__}: {exc}")
+            write_frame(writer, (request_id, reply))
+
+        while (frame := await read_frame(reader)) is not None:
+            if frame[0] == PLATFORM:
+                platforms[frame[1].id] = frame[1]
+                continue
+            request_id, kind, handle, platform_id = frame
+            if kind not in (CHECK, PAGE):
+                raise ValueError(f"unknown request {kind!r}")
+            task = asyncio.create_task(answer(request_id, kind, handle, platforms[platform_id]))
+            running.add(task)
+            task.add_done_callback(running.discard)
+            if writer.transport.get_write_buffer_size() > 1 << 20:
+                await writer.drain()
+        for task in running:
+            task.cancel()
+
+
+def main() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    aio.tune_garbage_collector()
+    with suppress(ConnectionError):  # the coordinator is gone: nobody to answer
+        aio.run(serve())
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,149 @@
+"""Checks on every core: a bulk scan over three worker processes gives the reports one process
+gives, keeps every platform's concurrency and pace across the workers together, stores each
+result once, and finishes when a worker is killed mid-run."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiohttp import web
+
+import handlecheck
+from handlecheck.cli import main
+from tests.conftest import PlatformFile
+from tests.simulator import Simulator
+from tests.test_api import comparable
+
+PACED = """
+- id: $id
+  name: $id
+  priority: high
+  handle: {pattern: "^[a-z0-9_.]{2,30}$$"}
+  rate-limit: {concurrency: 2, interval: $interval}
+  urls: {profile: "$base/@{{handle}}"}
+  checks:
+    - request: {url: "$base/u/{{handle}}"}
+      outcomes:
+        - verdict: taken
+          matchers: [{type: status, status: [200]}]
+        - verdict: available
+          matchers: [{type: status, status: [404]}]
+"""
+BRANDS = ("acme", "globex", "initech", "umbrella", "hooli", "stark")
+HELD = {"acme", "globex_support", "initech", "hooli_", "stark"}
+
+
+def held(delay: float = 0.02):
+    async def handle(request: web.Request) -> web.Response:
+        await asyncio.sleep(delay)
+        name = request.path.rsplit("/", 1)[-1].lstrip("@")
+        return web.Response(text=f"@{name}") if name in HELD else web.Response(status=404)
+
+    return handle
+
+
+async def paced_world(sim: Simulator, platform_file: PlatformFile, count: int = 9, interval: float = 0.02):
+    sites, entries = [], []
+    for n in range(count):
+        site = await sim.site(held())
+        sites.append(site)
+        entries.append(PACED.replace("$id", f"p{n}").replace("$base", site.base).replace("$interval", str(interval)))
+    return sites, platform_file(*entries)
+
+
+def bulk(tmp_path: Path, platforms: Path, workers: int, name: str) -> list[str]:
+    brands = tmp_path / "brands.csv"
+    brands.write_text("brand\n" + "\n".join(BRANDS) + "\n", encoding="utf-8")
+    return ["scan", "--input", str(brands), "--out", str(tmp_path / name), "--platforms", str(platforms),
+            "--db", str(tmp_path / f"{name}.sqlite"), "--depth", "quick", "--no-progress", "--timeout", "5",
+            "--workers", str(workers), "--no-evidence", "--format", "json", "-o", os.devnull]  # fmt: skip
+
+
+def reports(folder: Path) -> dict[str, Any]:
+    return {p.name: comparable(json.loads(p.read_text())) for p in sorted(folder.glob("*.json"))}
+
+
+async def test_three_workers_give_the_reports_one_gives(sim: Simulator, platform_file: PlatformFile, tmp_path: Path):
+    _, platforms = await paced_world(sim, platform_file)
+    assert await asyncio.to_thread(main, bulk(tmp_path, platforms, 1, "one")) == 0
+    assert await asyncio.to_thread(main, bulk(tmp_path, platforms, 3, "three")) == 0
+    one, three = reports(tmp_path / "one"), reports(tmp_path / "three")
+    assert len(one) == len(BRANDS) and one == three
+    assert any(f["handle"] == "globex_support" for r in three.values() for f in r["findings"])
+
+
+async def test_the_workers_together_keep_each_platform_s_budget(
+    sim: Simulator, platform_file: PlatformFile, tmp_path: Path
+):
+    interval = 0.05
+    sites, platforms = await paced_world(sim, platform_file, count=4, interval=interval)
+    assert await asyncio.to_thread(main, bulk(tmp_path, platforms, 3, "three")) == 0
+    for site in sites:
+        assert site.requests > 100, "enough requests to see the pace"
+        assert site.peak_in_flight <= 2, "the platform's concurrency, across all the workers"
+        starts = sorted(site.arrivals)
+        gaps = [later - earlier for earlier, later in zip(starts, starts[1:], strict=False)]
+        # Two in flight, one start per interval: any three starts span at least one interval.
+        spans = [starts[i + 2] - starts[i] for i in range(len(starts) - 2)]
+        assert min(spans) >= interval * 0.9, "the pace, across all the workers"
+        assert len(starts) / (starts[-1] - starts[0]) <= 1 / interval * 1.1 and gaps
+
+
+async def test_each_result_is_stored_once(sim: Simulator, platform_file: PlatformFile, tmp_path: Path):
+    _, platforms = await paced_world(sim, platform_file)
+    argv = bulk(tmp_path, platforms, 3, "three")
+    assert await asyncio.to_thread(main, argv) == 0
+    assert await asyncio.to_thread(main, argv) == 0, "a rerun continues the same scans"
+    with sqlite3.connect(tmp_path / "three.sqlite") as db:
+        scans = db.execute("SELECT COUNT(*) FROM scans").fetchone()[0]
+        twice = db.execute("SELECT COUNT(*) FROM (SELECT scan_id, platform, handle, COUNT(*) AS n FROM results "
+                           "GROUP BY scan_id, platform, handle HAVING n > 1)").fetchone()[0]  # fmt: skip
+        unknown = db.execute("SELECT COUNT(*) FROM results WHERE verdict = 'unknown'").fetchone()[0]
+    assert (scans, twice, unknown) == (len(BRANDS), 0, 0)
+
+
+def _workers_of(pid: int) -> list[int]:
+    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    found = []
+    for child in children:
+        try:
+            if b"handlecheck.net.worker" in Path(f"/proc/{child}/cmdline").read_bytes():
+                found.append(int(child))
+        except OSError:
+            continue
+    return found
+
+
+@pytest.mark.skipif(not Path(f"/proc/{os.getpid()}/task").exists(), reason="needs Linux's /proc")
+async def test_a_worker_killed_mid_run_is_replaced_and_the_run_finishes(
+    sim: Simulator, platform_file: PlatformFile, tmp_path: Path
+):
+    _, platforms = await paced_world(sim, platform_file, interval=0.05)
+    done: list[handlecheck.Result] = []
+    killed: list[int] = []
+
+    def killer(result: handlecheck.Result) -> None:
+        done.append(result)
+        if len(done) == 40 and not killed:
+            victim = _workers_of(os.getpid())[0]
+            os.kill(victim, signal.SIGKILL)
+            killed.append(victim)
+
+    with handlecheck.History(tmp_path / "h.sqlite") as history:
+        outcomes = [
+            o async for o in handlecheck.scan_many(
+                list(BRANDS), platforms=platforms, history=history, workers=3, on_result=killer
+            )
+        ]  # fmt: skip
+    assert killed and killed[0] not in _workers_of(os.getpid())
+    assert len(outcomes) == len(BRANDS)
+    results = [r for o in outcomes for r in o.report.results]
+    assert results and all(r.verdict is not handlecheck.Verdict.UNKNOWN for r in results), "every request answered"
+    assert len(_workers_of(os.getpid())) == 0, "the workers are gone with the run"
