@@ -4,6 +4,7 @@
     python bench/scan_bench.py --workload brand     # 1 brand x 400 platforms
     python bench/scan_bench.py --workload agency    # 1,000 brands x 50 platforms (about 5 minutes)
     python bench/scan_bench.py --format json
+    python bench/scan_bench.py --workload agency --workers 1 2   # one process, then two workers
 
 Each workload runs the CLI in a child process (`scan --input brands.csv --out DIR --db ...`)
 against a simulator in another, and reports what the scan process cost: checks (from the
@@ -30,6 +31,7 @@ import string
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -77,7 +79,40 @@ def brand_names(count: int) -> list[str]:
     return sorted(names)
 
 
-def run(name: str, work: Workload) -> dict[str, object]:
+def tree_rss_mb(pid: int) -> float:
+    """The resident memory of a process and all its descendants (Linux /proc), in MB."""
+    total, pending = 0, [pid]
+    while pending:
+        current = pending.pop()
+        try:
+            status = Path(f"/proc/{current}/status").read_text()
+            total += int(next(line.split()[1] for line in status.splitlines() if line.startswith("VmRSS:")))
+            pending += [int(c) for c in Path(f"/proc/{current}/task/{current}/children").read_text().split()]
+        except (OSError, StopIteration, ValueError):
+            continue
+    return total / 1024
+
+
+class PeakTreeRss:
+    """Samples a process tree's summed RSS every 0.2 s in a thread: with worker processes, the
+    peak of the sum is what the machine must hold (ru_maxrss gives one process's peak only)."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid, self.peak, self._stop = pid, 0.0, threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+        self._thread.start()
+
+    def _sample(self) -> None:
+        while not self._stop.wait(0.2):
+            self.peak = max(self.peak, tree_rss_mb(self.pid))
+
+    def stop(self) -> float:
+        self._stop.set()
+        self._thread.join()
+        return self.peak
+
+
+def run(name: str, work: Workload, workers: int = 1) -> dict[str, object]:
     server = subprocess.Popen(
         [sys.executable, str(ROOT / "bench" / "simserver.py"), "--platforms", str(work.platforms),
          "--latency", str(work.latency), "--slow", str(work.slow), "--slow-latency", str(work.slow_latency)],
@@ -96,12 +131,15 @@ def run(name: str, work: Workload) -> dict[str, object]:
                 "--out", str(folder / "reports"), "--platforms", str(folder / "platforms.yaml"),
                 "--db", str(folder / "history.sqlite"), "--depth", "quick", "--no-progress",
                 "--concurrency", str(work.concurrency), "--host-concurrency", str(work.host_concurrency),
-                "--retries", "0", "--format", "json",
+                "--retries", "0", "--format", "json", "--workers", str(workers), "--no-evidence",
             ]  # fmt: skip
             before = resource.getrusage(resource.RUSAGE_CHILDREN)
             started = time.perf_counter()
-            scan = subprocess.run(command, capture_output=True, text=True, cwd=ROOT)
+            child = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
+            sampler = PeakTreeRss(child.pid)
+            _, stderr = child.communicate()
             wall = time.perf_counter() - started
+            summed_rss = sampler.stop()
             # The simulator is still running, so the children's figures are the scan's alone.
             after = resource.getrusage(resource.RUSAGE_CHILDREN)
             # Time spent checking, from the reports: the wall time less process start, loading
@@ -119,15 +157,16 @@ def run(name: str, work: Workload) -> dict[str, object]:
         if server.stdin:
             server.stdin.close()
         server.wait(timeout=30)
-    if scan.returncode != 0:
-        print(scan.stderr[-2000:], file=sys.stderr)
+    if child.returncode != 0:
+        print(stderr[-2000:], file=sys.stderr)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     floor = floor_seconds(work, checks // work.platforms)
     return {
         "workload": name,
+        "workers": workers,
         "brands": work.brands,
         "platforms": work.platforms,
-        "exit_code": scan.returncode,
+        "exit_code": child.returncode,
         "checks": checks,
         "not_conclusive": wrong,
         "wall_seconds": round(wall, 1),
@@ -138,21 +177,22 @@ def run(name: str, work: Workload) -> dict[str, object]:
         "cpu_seconds": round(cpu, 1),
         "checks_per_cpu_second": round(checks / cpu),
         "peak_rss_mb": round(after.ru_maxrss / 1024, 1),
+        "peak_rss_summed_mb": round(summed_rss, 1),
     }
 
 
 def table(rows: list[dict[str, object]]) -> str:
     head = (
-        "| workload | checks | wall (checking) | floor | wall / floor (checking / floor) | CPU "
-        "| checks per CPU-second | peak RSS |"
+        "| workload | workers | checks | wall (checking) | floor | wall / floor (checking / floor) | CPU "
+        "| checks per CPU-second | peak RSS (one process / all summed) |"
     )
-    lines = [head, "|---|---|---|---|---|---|---|---|"]
+    lines = [head, "|---|---|---|---|---|---|---|---|---|"]
     for row in rows:
         lines.append(
-            f"| {row['brands']:,} brand(s) x {row['platforms']} platforms | {row['checks']:,} "
+            f"| {row['brands']:,} brand(s) x {row['platforms']} platforms | {row['workers']} | {row['checks']:,} "
             f"| {row['wall_seconds']} s ({row['checking_seconds']} s) | {row['floor_seconds']} s "
             f"| {row['wall_over_floor']}x ({row['checking_over_floor']}x) | {row['cpu_seconds']} s "
-            f"| {row['checks_per_cpu_second']:,} | {row['peak_rss_mb']} MB |"
+            f"| {row['checks_per_cpu_second']:,} | {row['peak_rss_mb']} / {row['peak_rss_summed_mb']} MB |"
         )
     return "\n".join(lines)
 
@@ -161,9 +201,11 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--workload", choices=(*WORKLOADS, "all"), default="all")
     parser.add_argument("--format", choices=("table", "json"), default="table")
+    parser.add_argument("--workers", type=int, nargs="+", default=[1], metavar="N",
+                        help="run each workload with each of these numbers of worker processes (e.g. 1 2)")  # fmt: skip
     args = parser.parse_args()
     names = list(WORKLOADS) if args.workload == "all" else [args.workload]
-    rows = [run(name, WORKLOADS[name]) for name in names]
+    rows = [run(name, WORKLOADS[name], workers) for name in names for workers in args.workers]
     print(json.dumps(rows, indent=2) if args.format == "json" else table(rows))
     return 0 if all(row["exit_code"] == 0 and row["not_conclusive"] == 0 for row in rows) else 1
 

@@ -7,15 +7,18 @@ separated by ';' (or '|'); owned accounts are PLATFORM:HANDLE.
 from __future__ import annotations
 
 import csv
+import hashlib
 import re
 import sys
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from .candidates import brand_problem
 from .config import Config, NamedId, Owners, check_config, parse_config
 from .domain import Owned
 from .errors import ConfigError, InputError
+from .text import brand_key
 from .yamlio import line_of, load_yaml
 
 MAX_BRANDS = 100_000
@@ -26,14 +29,37 @@ def _items(cell: str | None) -> list[str]:
     return [part.strip() for part in _SPLIT.split(cell or "") if part.strip()]
 
 
+@dataclass(frozen=True, slots=True)
+class Shard:
+    """Part `index` of `count` (from 1) of a brand list, for the jobs of a CI matrix: a brand
+    belongs to one part by a hash of its key (case and accents aside), so N jobs cover the list
+    exactly once, whatever its order, and a brand stays in its part as the list grows."""
+
+    index: int
+    count: int
+
+    @classmethod
+    def parse(cls, text: str) -> Shard:
+        found = re.fullmatch(r"\s*(\d{1,5})\s*/\s*(\d{1,5})\s*", text)
+        if found is None or not 1 <= int(found[1]) <= int(found[2]):
+            raise InputError(f"--shard {text}: not K/N with 1 <= K <= N (e.g. --shard 2/4)")
+        return cls(int(found[1]), int(found[2]))
+
+    def holds(self, brand: str) -> bool:
+        digest = hashlib.sha256(brand_key(brand).encode("utf-8", "surrogatepass")).digest()
+        return int.from_bytes(digest[:8], "big") % self.count == self.index - 1
+
+
 class BrandList:
     """A brand list, checked whole when it is read and then parsed again, one brand at a time,
-    on each pass over it: a list of 100,000 brands never sits in memory as Configs."""
+    on each pass over it: a list of 100,000 brands never sits in memory as Configs. With a
+    `shard`, only the brands of that part (every row is still checked)."""
 
-    __slots__ = ("_count", "_stdin", "path", "source")
+    __slots__ = ("_count", "_stdin", "path", "shard", "source")
 
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, shard: Shard | None = None) -> None:
         self.path = path
+        self.shard = shard
         self.source = "<stdin>" if path == "-" else path
         self._stdin = sys.stdin.read() if path == "-" else None
         self._count = sum(1 for _ in self)  # a first pass checks every row
@@ -46,7 +72,8 @@ class BrandList:
         for count, config in enumerate(configs, start=1):
             if count > MAX_BRANDS:
                 raise InputError(f"{self.source}: more than {MAX_BRANDS} brands")
-            yield config
+            if self.shard is None or self.shard.holds(config.brand):
+                yield config
 
     def _from_file(self) -> Iterator[Config]:
         try:
@@ -59,9 +86,9 @@ class BrandList:
             raise InputError(f"cannot read {self.path}: {getattr(exc, 'strerror', None) or exc}") from None
 
 
-def read_brands(path: str) -> BrandList:
+def read_brands(path: str, shard: Shard | None = None) -> BrandList:
     """Read and check a brand list (a file, or '-' for stdin); errors name the file and the row."""
-    return BrandList(path)
+    return BrandList(path, shard)
 
 
 def _from_lines(text: str) -> Iterator[Config]:

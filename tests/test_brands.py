@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import sys
 import tracemalloc
 from pathlib import Path
@@ -10,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from handlecheck import brands
-from handlecheck.brands import read_brands
+from handlecheck.brands import Shard, read_brands
 from handlecheck.cli import main
 from handlecheck.config import Config, Owners
 from handlecheck.domain import Depth, Owned
@@ -242,3 +243,51 @@ def test_every_command_gives_the_same_reason_for_a_brand_without_ascii_letters(
 def test_a_brand_of_punctuation_alone_is_refused_by_lookalikes_too(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["lookalikes", "!!!"]) == 2
     assert capsys.readouterr().err == "handlecheck: error: brand '!!!' has no letters or digits\n"
+
+
+# --- shards --------------------------------------------------------------------------------
+
+
+def test_shards_cover_a_list_exactly_once_whatever_its_order(tmp_path: Path) -> None:
+    names = [f"Brand {n}" for n in range(200)]
+    forward, backward = tmp_path / "a.csv", tmp_path / "b.csv"
+    forward.write_text("brand\n" + "\n".join(names) + "\n", encoding="utf-8")
+    backward.write_text("brand\n" + "\n".join(reversed(names)) + "\n", encoding="utf-8")
+    parts = [[c.brand for c in read_brands(str(forward), Shard(k, 4))] for k in range(1, 5)]
+    assert sorted(b for part in parts for b in part) == sorted(names), "every brand once"
+    assert all(30 < len(part) < 70 for part in parts), "the parts are about even"
+    again = [{c.brand for c in read_brands(str(backward), Shard(k, 4))} for k in range(1, 5)]
+    assert again == [set(part) for part in parts], "the order of the list does not matter"
+    assert Shard(1, 4).holds("ACME") == Shard(1, 4).holds("acme"), "case is no part of the key"
+    assert len(read_brands(str(forward), Shard(2, 4))) == len(parts[1])
+
+
+@pytest.mark.parametrize("text", ["0/4", "5/4", "2", "a/b", "2/4/1", ""])
+def test_a_shard_is_k_of_n(text: str) -> None:
+    with pytest.raises(InputError) as caught:
+        Shard.parse(text)
+    assert str(caught.value) == f"--shard {text}: not K/N with 1 <= K <= N (e.g. --shard 2/4)"
+    assert Shard.parse(" 3 / 4 ") == Shard(3, 4)
+
+
+def test_scan_shard_takes_its_part_of_the_list(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    brands = tmp_path / "brands.csv"
+    brands.write_text("brand\n" + "\n".join(f"brand{n}" for n in range(12)) + "\n", encoding="utf-8")
+    platforms = tmp_path / "none.yaml"
+    platforms.write_text(  # one platform, where nothing listens: every check a quick "unknown"
+        "version: 1\nplatforms:\n  - id: shut\n    name: Shut\n    priority: low\n    checks:\n"
+        '      - request: {url: "http://127.0.0.1:9/{{handle}}"}\n        outcomes:\n'
+        "          - verdict: taken\n            matchers: [{type: status, status: [200]}]\n",
+        encoding="utf-8",
+    )
+    seen: list[str] = []
+    for k in (1, 2, 3):
+        argv = ["scan", "--input", str(brands), "--shard", f"{k}/3", "--out", str(tmp_path / f"out{k}"), "--no-db",
+                "--platforms", str(platforms), "--no-progress", "--no-domains", "--format", "json", "--depth", "quick",
+                "--workers", "1", "-o", str(tmp_path / "summary.json")]  # fmt: skip
+        assert main(argv) == 0, capsys.readouterr().err
+        seen += [json.loads(p.read_text())["brand"] for p in (tmp_path / f"out{k}").glob("*.json")]
+    assert sorted(seen) == sorted(f"brand{n}" for n in range(12))
+    capsys.readouterr()
+    assert main(["scan", "acme", "--shard", "1/2", "--no-db"]) == 2
+    assert capsys.readouterr().err == "handlecheck: error: --shard splits a brand list: it needs --input\n"

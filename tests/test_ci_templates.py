@@ -48,8 +48,10 @@ class Runner:
     cache actions as a folder that outlives the workspace. The install step is skipped: the
     venv's own handlecheck is on PATH, with a fake `gh` before it that records its calls."""
 
-    def __init__(self, tmp_path: Path, run_id: int, secrets: dict[str, str]) -> None:
-        self.tmp, self.run_id, self.secrets = tmp_path, run_id, secrets
+    def __init__(
+        self, tmp_path: Path, run_id: int, secrets: dict[str, str], matrix: dict[str, str] | None = None
+    ) -> None:
+        self.tmp, self.run_id, self.secrets, self.matrix = tmp_path, run_id, secrets, matrix or {}
         self.outputs: dict[str, dict[str, str]] = {}
         self.failed = False
 
@@ -60,6 +62,8 @@ class Runner:
                 return self.outputs.get(found[1], {}).get(found[2], "")
             if found := re.fullmatch(r"secrets\.(\w+)", expr):
                 return self.secrets.get(found[1], "")
+            if found := re.fullmatch(r"matrix\.(\w+)", expr):
+                return self.matrix[found[1]]
             return {"github.run_id": str(self.run_id), "github.run_attempt": "1", "github.token": "t"}[expr]
 
         return re.sub(r"\$\{\{(.*?)\}\}", value, text)
@@ -89,7 +93,8 @@ class Runner:
                 out.write_text("")
                 step_env = {**env, "GITHUB_OUTPUT": str(out), "GITHUB_STEP_SUMMARY": str(workspace / "summary.md")}
                 step_env.update({k: self.expand(str(v)) for k, v in step.get("env", {}).items()})
-                done = subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", step["run"]],
+                script = self.expand(step["run"])
+                done = subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", script],
                                       cwd=workspace, env=step_env, timeout=120)  # fmt: skip
                 pairs = (line.split("=", 1) for line in out.read_text().splitlines())
                 self.outputs[step.get("id", "")] = dict(pairs)
@@ -217,3 +222,54 @@ async def test_gitlab_job_fails_once_for_an_impersonator_and_keeps_the_history(
         assert ("acme_support" in (workspace / "report.md").read_text()) is (day > 0)
     assert codes == [0, 1, 0], "one failed pipeline, not one a day"
     assert sent == [0, 1, 0], "one message, on the day the impersonator appeared"
+
+
+AGENCY = ("acme", "globex", "initech", "umbrella", "hooli", "stark", "wayne", "tyrell")
+
+
+def agency_day(tmp_path: Path, platforms: Path, day: int) -> tuple[Path, dict[str, str]]:
+    """An agency's checkout: its brand list, no config."""
+    workspace, env = ci_day(tmp_path, platforms, day)
+    (workspace / "handlecheck.yaml").unlink()
+    (workspace / "brands.csv").write_text("brand\n" + "\n".join(AGENCY) + "\n", encoding="utf-8")
+    return workspace, env
+
+
+def on_simulated(command: str, platforms: Path) -> str:
+    """A template's scan pointed at the simulated platforms (a brand list names none: the
+    bundled catalogue, the real sites, would be asked)."""
+    assert command.count("handlecheck scan --input brands.csv") == 1
+    return command.replace("handlecheck scan --input", f"handlecheck scan --platforms {platforms} --input")
+
+
+async def test_the_matrix_templates_cover_the_brand_list_once(world: tuple[World, Path], tmp_path: Path):
+    state, platforms = world
+    state.accounts["alpha"]["acme_support"] = IMPERSONATOR
+    steps = yaml.safe_load((EXAMPLES / "github-actions-matrix.yml").read_text())["jobs"]["scan"]
+    shards = steps["strategy"]["matrix"]["shard"]
+    for step in steps["steps"]:
+        if step.get("id") == "scan":
+            step["run"] = on_simulated(step["run"], platforms)
+    job = yaml.safe_load((EXAMPLES / "gitlab-ci-parallel.yml").read_text())["handlecheck"]
+    job["script"] = [on_simulated(line, platforms) if "handlecheck scan" in line else line for line in job["script"]]
+    github: list[str] = []
+    gitlab: list[str] = []
+    failed = []
+    for shard in shards:
+        workspace, env = agency_day(tmp_path, platforms, 10 + shard)
+        runner = Runner(tmp_path, run_id=200 + shard, secrets={}, matrix={"shard": str(shard)})
+        await asyncio.to_thread(runner.job, steps["steps"], workspace, tmp_path / "caches", env)
+        github += [json_brand(p) for p in (workspace / "reports").glob("*.md")]
+        failed.append(runner.failed)
+        workspace, env = agency_day(tmp_path, platforms, 20 + shard)
+        env = {**env, "CI_NODE_INDEX": str(shard), "CI_NODE_TOTAL": str(job["parallel"])}
+        await asyncio.to_thread(gitlab_job, job, workspace, tmp_path / f"cache{shard}", env)
+        gitlab += [json_brand(p) for p in (workspace / "reports").glob("*.md")]
+    assert len(shards) == job["parallel"] == 4
+    assert sorted(github) == sorted(gitlab) == sorted(AGENCY), "each brand in exactly one job"
+    assert sum(failed) == 1, "only the job holding acme fails"
+
+
+def json_brand(report: Path) -> str:
+    """The brand a markdown report is about (its title)."""
+    return report.read_text().splitlines()[0].removeprefix("# handlecheck: ")

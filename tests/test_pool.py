@@ -89,11 +89,11 @@ async def test_the_workers_together_keep_each_platform_s_budget(
         assert site.requests > 100, "enough requests to see the pace"
         assert site.peak_in_flight <= 2, "the platform's concurrency, across all the workers"
         starts = sorted(site.arrivals)
-        gaps = [later - earlier for earlier, later in zip(starts, starts[1:], strict=False)]
-        # Two in flight, one start per interval: any three starts span at least one interval.
-        spans = [starts[i + 2] - starts[i] for i in range(len(starts) - 2)]
-        assert min(spans) >= interval * 0.9, "the pace, across all the workers"
-        assert len(starts) / (starts[-1] - starts[0]) <= 1 / interval * 1.1 and gaps
+        # One start per interval at most, whichever worker sent it: any ten arrivals span nine
+        # intervals (less the jitter of a loaded machine between the send and the arrival).
+        spans = [starts[i + 9] - starts[i] for i in range(len(starts) - 9)]
+        assert min(spans) >= 9 * interval - 0.03, "the pace, across all the workers"
+        assert len(starts) / (starts[-1] - starts[0]) <= 1 / interval * 1.05
 
 
 async def test_each_result_is_stored_once(sim: Simulator, platform_file: PlatformFile, tmp_path: Path):

@@ -16,7 +16,7 @@ from tqdm import tqdm
 
 from .. import aio
 from ..alerts import Alert
-from ..brands import read_brands
+from ..brands import Shard, read_brands
 from ..candidates import brand_problem
 from ..config import Config, brand_note, find_config, load_config, overlay
 from ..domain import Depth, Owned, ScanReport
@@ -106,14 +106,17 @@ def cmd_scan(args: argparse.Namespace) -> int:
             raise InputError("--input needs --out DIR for the per-brand reports")
         if args.baseline:
             raise InputError("--baseline holds one brand; with --input the history database is the baseline")
-        brands = read_brands(args.input)  # checked whole here, then read again a brand at a time
-        if not brands:
+        shard = Shard.parse(args.shard) if args.shard else None
+        brands = read_brands(args.input, shard)  # checked whole here, then read again a brand at a time
+        if not brands and shard is None:
             raise InputError(f"{args.input}: no brands")
         depth = Depth(args.depth) if args.depth else None
         configs: Iterable[Config] = (replace(c, depth=depth) if depth else c for c in brands)
         total, single = len(brands), None
         listed: Iterable[Config] = brands
     else:
+        if args.shard:
+            raise InputError("--shard splits a brand list: it needs --input")
         path = find_config(args.config)
         if path is None and not args.brand:
             raise InputError("no brand: give one (handlecheck scan acme) or write a config (handlecheck init)")

@@ -56,6 +56,8 @@ def add_ci(parser: argparse.ArgumentParser) -> None:
     bulk.add_argument("--input", metavar="FILE", help="brands to scan: CSV (brand, aliases, owned, email_domain, "
                       "owner), YAML, or - for one brand a line on stdin")  # fmt: skip
     bulk.add_argument("--out", metavar="DIR", help="write one report per brand here (needed with --input)")
+    bulk.add_argument("--shard", metavar="K/N", help="scan part K of N of the --input list (a CI matrix: N jobs "
+                      "cover it exactly once; a brand stays in its part)")  # fmt: skip
     bulk.add_argument("--workers", type=_workers, metavar="N", help="processes that send the requests, each host in "
                       f"one of them (default: with --input the cores here, {default_workers()}; else 1)")  # fmt: skip
     bulk.add_argument("--db", metavar="PATH", help=f"history database (default {default_path()})")
