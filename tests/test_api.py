@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,7 @@ from tests.test_scan import world  # noqa: F401  (the simulated platforms of the
 
 OPTIONS = HttpOptions(timeout=5, retries=1, backoff=0.01)
 FLAGS = ["--timeout", "5", "--retries", "1", "--no-progress", "--no-db", "--format", "json"]
+CLOCK = re.compile(r"\d{4}-\d\d-\d\d[T ]\d\d:\d\d(:\d\d)?(\+00:00| UTC)?")
 VOLATILE = {"started_at", "finished_at", "timings", "elapsed_ms", "checked_at", "seen_at", "elapsed_seconds"}
 
 
@@ -29,6 +31,8 @@ def comparable(document: Any) -> Any:
         return kept
     if isinstance(document, list):
         return [comparable(item) for item in document]
+    if isinstance(document, str):  # "seen 2026-12-02T05:21", "Seen 2026-12-02 05:21 UTC": a clock time too
+        return CLOCK.sub("<time>", document)
     return document
 
 
