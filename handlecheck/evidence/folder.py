@@ -90,7 +90,8 @@ class EvidenceFolder:
             shot_digest = self._write(shot_name, shot.png, "a screenshot")
         if own is not None:
             own_name = f"{file_stem(platform + '/own')}.png"
-            self._write(own_name, own.png, "a screenshot")
+            if own_name not in self._files:  # one per platform and scan, beside all its findings
+                self._write(own_name, own.png, "a screenshot")
         kept = {
             **metadata,
             "screenshot": {"file": shot_name, "sha256": shot_digest, "url": shot.url} if shot else None,
