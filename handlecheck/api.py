@@ -11,7 +11,7 @@ give the same report for the same inputs.
     async for health in selfcheck(): ...                      # prove the rules online
     changes = diff(history, "Acme")                           # what changed since last time
     book = runbook(config="handlecheck.yaml")                 # the plan for a crisis, offline
-    await notify(targets, alerts, history, started_at=..., brands=1)  # alerts out, once each
+    await handlecheck.notify(targets, alerts, history, started_at=..., brands=1)  # alerts, once each
 """
 
 from __future__ import annotations

@@ -71,10 +71,10 @@ async def delta(request: web.Request) -> web.StreamResponse:
     return response
 
 
-async def delta_platforms(sim: Simulator, platform_file: PlatformFile) -> tuple[Path, str]:
-    """The platform file and the site's base URL."""
+async def delta_platforms(sim: Simulator, platform_file: PlatformFile, *more: str) -> tuple[Path, str]:
+    """The platform file (with `more` entries after Delta's) and the site's base URL."""
     site = await sim.site(delta)
-    return platform_file(ENTRY.replace("$base", site.base).replace("$env", TOKEN_ENV)), site.base
+    return platform_file(ENTRY.replace("$base", site.base).replace("$env", TOKEN_ENV), *more), site.base
 
 
 @dataclass

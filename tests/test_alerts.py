@@ -7,7 +7,9 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import signal
 import sqlite3
+import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -18,7 +20,8 @@ import handlecheck
 from handlecheck.alerts import AlertKind
 from handlecheck.cli import main
 from handlecheck.policy import FailOn
-from tests.conftest import PlatformFile
+from tests import simulator as behave
+from tests.conftest import PlatformFile, profile_entry
 from tests.evidence_world import TOKEN, TOKEN_ENV, Inbox, alert_servers, delta_platforms
 from tests.simulator import Simulator
 
@@ -126,6 +129,38 @@ async def test_a_failing_channel_is_one_line_and_is_tried_again(
     inbox.failing.clear()
     await scan(tmp_path, platforms, inbox, "--fail-on", "new-lookalike")
     assert len(inbox.posts["/teams"]) == 1 and len(inbox.posts["/hook"]) == 1, "only the one that failed"
+
+
+async def test_a_stopped_run_sends_nothing_and_the_run_that_finishes_it_sends_once(
+    sim: Simulator, platform_file: PlatformFile, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(TOKEN_ENV, TOKEN)
+    gate = asyncio.Event()
+    stuck = await sim.site(behave.gated({"acme"}, gate))  # a platform that hangs until the gate opens
+    platforms, _ = await delta_platforms(sim, platform_file, profile_entry("stuck", stuck.base))
+    inbox, controller = await alert_servers(sim)
+    try:
+        argv = [sys.executable, "-m", "handlecheck", "scan", "acme", "--platforms", str(platforms), "--db",
+                str(tmp_path / "h.sqlite"), *FLAGS, "--notify", f"webhook+{inbox.base}/hook", "--fail-on",
+                "new-lookalike", "-o", os.devnull]  # fmt: skip
+        process = await asyncio.create_subprocess_exec(*argv, stderr=asyncio.subprocess.PIPE)
+        for _ in range(400):  # until Delta has answered: the scan then waits on the stuck platform
+            if stuck.requests and (tmp_path / "h.sqlite").exists():
+                break
+            await asyncio.sleep(0.05)
+        await asyncio.sleep(0.3)
+        process.send_signal(signal.SIGTERM)
+        _, err = await asyncio.wait_for(process.communicate(), timeout=30)
+        assert process.returncode == 143, err.decode()
+        assert inbox.count() == 0, "a stopped run sends nothing"
+        gate.set()
+        rerun = await asyncio.create_subprocess_exec(*argv, stderr=asyncio.subprocess.PIPE)
+        _, err = await asyncio.wait_for(rerun.communicate(), timeout=60)
+        assert rerun.returncode == 1, err.decode()
+        (hook,) = inbox.posts["/hook"]
+        assert [a["handle"] for a in hook["alerts"]] == ["acme_support"], "sent by the run that finished it"
+    finally:
+        await asyncio.to_thread(controller.stop)
 
 
 @pytest.mark.parametrize(
