@@ -21,7 +21,7 @@ import itertools
 import logging
 import os
 import sys
-from collections.abc import Hashable, Mapping
+from collections.abc import Callable, Hashable, Mapping
 from contextlib import suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -152,7 +152,7 @@ class PooledChecker(Checker):
         options: HttpOptions | None = None,
         *,
         workers: int,
-        recall: Any = None,
+        recall: Callable[[str, Platform], Result | None] | None = None,
         environ: Mapping[str, str] | None = None,
     ) -> None:
         super().__init__(options, recall=recall, environ=environ)
