@@ -8,12 +8,14 @@ import asyncio
 import json
 import os
 import signal
+import socket
 import sqlite3
 from pathlib import Path
 from typing import Any
 
 import pytest
 from aiohttp import web
+from aiohttp.abc import AbstractResolver, ResolveResult
 
 import handlecheck
 from handlecheck.cli import main
@@ -147,3 +149,58 @@ async def test_a_worker_killed_mid_run_is_replaced_and_the_run_finishes(
     results = [r for o in outcomes for r in o.report.results]
     assert results and all(r.verdict is not handlecheck.Verdict.UNKNOWN for r in results), "every request answered"
     assert len(_workers_of(os.getpid())) == 0, "the workers are gone with the run"
+
+
+class SomeNamesFail(AbstractResolver):
+    """`live*.test` resolves to 127.0.0.1; any other name fails after `delay`, as a lookup on a
+    broken resolver does. A module-level class: the options travel to the workers by pickle."""
+
+    def __init__(self, delay: float) -> None:
+        self.delay = delay
+
+    async def resolve(
+        self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
+    ) -> list[ResolveResult]:
+        if host.startswith("live"):
+            return [{"hostname": host, "host": "127.0.0.1", "port": port, "family": socket.AF_INET, "proto": 0,
+                     "flags": socket.AI_NUMERICHOST}]  # fmt: skip
+        await asyncio.sleep(self.delay)
+        raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+
+    async def close(self) -> None:
+        return None
+
+
+async def test_a_worker_whose_hosts_are_all_down_does_not_make_the_run_offline(
+    sim: Simulator, platform_file: PlatformFile
+):
+    """Twenty hosts whose names do not resolve and four that answer, over three workers: a worker
+    given only dead hosts must not decide alone that the run is offline (one process would not:
+    it hears from the live hosts first); the dead ones are down, not "offline"."""
+    live = await sim.site(held())
+    entries = []
+    for n in range(24):
+        name = f"live{n}" if n % 6 == 5 else f"dead{n}"
+        base = f"http://{name}.test:{live.base.rsplit(':', 1)[1]}"
+        entries.append(PACED.replace("$id", f"p{n}").replace("$base", base).replace("$interval", "0"))
+    platforms = platform_file(*entries)
+    options = handlecheck.HttpOptions(resolver=SomeNamesFail(0.3), timeout=5, retries=0)
+    outcomes = [o async for o in handlecheck.scan_many(["acme"], platforms=platforms, options=options, workers=3)]
+    results = outcomes[0].report.results
+    assert {r.reason for r in results if r.platform in {"p5", "p11", "p17", "p23"}} == {None}, "the live ones answer"
+    reasons = {r.reason for r in results if r.verdict is handlecheck.Verdict.UNKNOWN}
+    assert reasons == {handlecheck.Reason.NETWORK}, "down, not offline"
+
+
+async def test_with_no_network_the_workers_together_give_up_at_once(sim: Simulator, platform_file: PlatformFile):
+    """Nothing resolves: the coordinator decides from all the workers' failures and tells them all."""
+    entries = [PACED.replace("$id", f"p{n}").replace("$base", f"http://dead{n}.test").replace("$interval", "0")
+               for n in range(24)]  # fmt: skip
+    options = handlecheck.HttpOptions(resolver=SomeNamesFail(0.3), timeout=5, retries=0)
+    started = asyncio.get_running_loop().time()
+    outcomes = [
+        o async for o in handlecheck.scan_many(["acme"], platforms=platform_file(*entries), options=options, workers=3)
+    ]
+    assert asyncio.get_running_loop().time() - started < 15
+    reasons = {r.reason for r in outcomes[0].report.results}
+    assert handlecheck.Reason.OFFLINE in reasons and reasons <= {handlecheck.Reason.OFFLINE, handlecheck.Reason.NETWORK}

@@ -35,6 +35,7 @@ from ..rules.addresses import template_refusal
 from ..rules.handles import canonical, case_folded, why_invalid
 from .http import FetchError, HttpClient, HttpOptions, not_sent
 from .politeness import host_key
+from .reachability import Reachability
 from .scheduler import FairScheduler
 
 log = logging.getLogger(__name__)
@@ -95,6 +96,21 @@ class Checker:
         ordered = sorted(platforms, key=self.pace, reverse=True)
         async for result in self.run_pairs((h, p) for h in handles for p in ordered):
             yield result
+
+    @property
+    def reachability(self) -> Reachability:
+        """What the session has learnt of the network (see `reachability`). A check worker
+        replaces it with one that reports to its coordinator, where the run's one decides."""
+        return self._client.reachability
+
+    @reachability.setter
+    def reachability(self, shared: Reachability) -> None:
+        self._client.reachability = shared
+
+    def go_offline(self, why: str) -> None:
+        """The run is offline (decided elsewhere: a coordinator): every request to come fails at once."""
+        self._client.reachability.offline = why
+        self._client.stop_asking(why)
 
     def pace(self, platform: Platform) -> float:
         """Seconds per request a platform's host allows: the slowest hosts are the critical

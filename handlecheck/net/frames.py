@@ -13,7 +13,9 @@ from dataclasses import dataclass
 from typing import Any
 
 HEADER = struct.Struct("!I")
-CHECK, PAGE, PLATFORM = "check", "page", "platform"
+CHECK, PAGE, PLATFORM = "check", "page", "platform"  # coordinator -> worker: requests, and what they ask
+HEARD, UNREACHED = "heard", "unreached"  # worker -> coordinator: what a worker saw of the network
+OFFLINE = "offline"  # coordinator -> worker: the run decided that nothing is reachable
 
 
 @dataclass(frozen=True, slots=True)

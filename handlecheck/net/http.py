@@ -306,7 +306,7 @@ class HttpClient:
             if exc.unreached is not None:
                 self.reachability.could_not_reach(key, exc.unreached, exc.detail)
                 if (offline := self.reachability.offline) is not None:
-                    self._stop_asking(offline)
+                    self.stop_asking(offline)
                     raise FetchError(Reason.OFFLINE, offline) from None
             elif exc.reason is not Reason.TIMEOUT:
                 self.reachability.heard_from()
@@ -314,7 +314,7 @@ class HttpClient:
         self.reachability.heard_from()
         return response
 
-    def _stop_asking(self, why: str) -> None:
+    def stop_asking(self, why: str) -> None:
         """The run is offline: every lookup and every wait for a turn ends now."""
         self._resolver.give_up(why)
         for limiter in self._limiters.values():

@@ -12,6 +12,9 @@ workers together never exceed a platform's budget, because only one of them ever
 A worker that dies (killed, out of memory) is started again and sent again every request it
 had not answered; a request is a read, so asking twice is harmless, and the coordinator takes
 one answer per request. After `MAX_RESTARTS` deaths its requests end `unknown`, with why.
+
+Whether the run is offline is decided here too, from what every worker saw (`_network`): a
+worker whose hosts are all down does not stop asking them while another hears from its own.
 """
 
 from __future__ import annotations
@@ -31,7 +34,7 @@ from typing import Any
 from ..models import Platform, Reason, Result, Verdict
 from ..pages import ProfilePage
 from .checker import Checker
-from .frames import CHECK, PAGE, PLATFORM, Failed, encode, read_frame
+from .frames import CHECK, HEARD, OFFLINE, PAGE, PLATFORM, UNREACHED, Failed, encode, read_frame
 from .http import HttpOptions
 
 log = logging.getLogger(__name__)
@@ -61,8 +64,11 @@ class _Request:
 class _Worker:
     """One worker process, its pipe, and the requests it has not answered yet."""
 
-    def __init__(self, options: HttpOptions, environ: Mapping[str, str] | None) -> None:
+    def __init__(
+        self, options: HttpOptions, environ: Mapping[str, str] | None, on_event: Callable[[tuple[Any, ...]], None]
+    ) -> None:
         self.options = options
+        self.on_event = on_event  # what the worker saw of the network (see `PooledChecker._network`)
         self.environ = dict(environ) if environ is not None else None
         self.pending: dict[int, tuple[asyncio.Future[Any], _Request]] = {}
         self.restarts = 0
@@ -78,21 +84,21 @@ class _Worker:
             stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, env=self.environ,
         )  # fmt: skip
         self._sent = set()
-        self._send((self.options, logging.getLogger().getEffectiveLevel()))
+        self.send((self.options, logging.getLogger().getEffectiveLevel()))
         for request_id, (_, request) in self.pending.items():  # a restart: ask again what was not answered
             self._request(request_id, request)
         self._reading = asyncio.create_task(self._read(self._process))
 
-    def _send(self, value: Any) -> None:
+    def send(self, value: Any) -> None:
         assert self._process is not None and self._process.stdin is not None
         if not self._process.stdin.is_closing():
             self._process.stdin.write(encode(value))
 
     def _request(self, request_id: int, request: _Request) -> None:
         if request.platform.id not in self._sent:
-            self._send((PLATFORM, request.platform))
+            self.send((PLATFORM, request.platform))
             self._sent.add(request.platform.id)
-        self._send((request_id, request.kind, request.handle, request.platform.id))
+        self.send((request_id, request.kind, request.handle, request.platform.id))
 
     async def call(self, request: _Request) -> Any:
         if self.restarts > MAX_RESTARTS:
@@ -112,6 +118,9 @@ class _Worker:
     async def _read(self, process: asyncio.subprocess.Process) -> None:
         assert process.stdout is not None
         while (frame := await read_frame(process.stdout)) is not None:
+            if isinstance(frame[0], str):
+                self.on_event(frame)
+                continue
             request_id, reply = frame
             waiting = self.pending.get(request_id)
             if waiting is not None and not waiting[0].done():
@@ -156,7 +165,7 @@ class PooledChecker(Checker):
         environ: Mapping[str, str] | None = None,
     ) -> None:
         super().__init__(options, recall=recall, environ=environ)
-        self._pool = [_Worker(self.options, environ) for _ in range(max(1, workers))]
+        self._pool = [_Worker(self.options, environ, self._network) for _ in range(max(1, workers))]
         self._owner: dict[Hashable, _Worker] = {}
 
     async def __aenter__(self) -> PooledChecker:
@@ -176,6 +185,19 @@ class PooledChecker(Checker):
 
     async def _stop_all(self) -> None:
         await asyncio.gather(*(worker.stop() for worker in self._pool), return_exceptions=True)
+
+    def _network(self, event: tuple[Any, ...]) -> None:
+        """A worker's report of the network, weighed by the run's one Reachability: a host
+        one worker cannot reach does not make the run offline while another hears from its
+        own; when the run is offline, every worker is told at once."""
+        run = self.reachability
+        if event[0] == HEARD:
+            run.heard_from()
+        elif event[0] == UNREACHED and run.offline is None:
+            run.could_not_reach(*event[1:])
+            if run.offline is not None:
+                for worker in self._pool:
+                    worker.send((OFFLINE, run.offline))
 
     def _worker_for(self, platform: Platform) -> _Worker:
         key = self._host_of(platform)

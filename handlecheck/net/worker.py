@@ -22,7 +22,28 @@ from typing import Any
 from .. import aio
 from ..models import Platform
 from .checker import Checker
-from .frames import CHECK, PAGE, PLATFORM, Failed, open_stdio, read_frame, write_frame
+from .frames import CHECK, HEARD, OFFLINE, PAGE, PLATFORM, UNREACHED, Failed, open_stdio, read_frame, write_frame
+from .reachability import Failure, Reachability
+
+
+class Relayed(Reachability):
+    """A worker's view of the network: it tells its coordinator what it saw and never decides
+    alone that the run is offline (its hosts are only some of the run's: another worker may be
+    hearing from its own). The coordinator decides, for every worker, and says so (OFFLINE)."""
+
+    def __init__(self, writer: asyncio.StreamWriter) -> None:
+        super().__init__()
+        self._writer = writer
+
+    def heard_from(self) -> None:
+        if not self.answered:
+            self.answered = True
+            write_frame(self._writer, (HEARD,))
+
+    def could_not_reach(self, host: str, failure: Failure, detail: str) -> None:
+        if not self.answered and self.offline is None and host not in self.failed:
+            self.failed[host] = (failure, detail)
+            write_frame(self._writer, (UNREACHED, host, failure, detail))
 
 
 async def serve() -> None:
@@ -32,6 +53,7 @@ async def serve() -> None:
     platforms: dict[str, Platform] = {}
     running: set[asyncio.Task[None]] = set()
     async with Checker(options) as checker:
+        checker.reachability = Relayed(writer)
 
         async def answer(request_id: int, kind: str, handle: str, platform: Platform) -> None:
             reply: Any
@@ -47,6 +69,9 @@ async def serve() -> None:
         while (frame := await read_frame(reader)) is not None:
             if frame[0] == PLATFORM:
                 platforms[frame[1].id] = frame[1]
+                continue
+            if frame[0] == OFFLINE:
+                checker.go_offline(frame[1])
                 continue
             request_id, kind, handle, platform_id = frame
             if kind not in (CHECK, PAGE):
