@@ -69,6 +69,7 @@ class _Worker:
     ) -> None:
         self.options = options
         self.on_event = on_event  # what the worker saw of the network (see `PooledChecker._network`)
+        self.offline: str | None = None  # the run's decision, told again to a restarted worker
         self.environ = dict(environ) if environ is not None else None
         self.pending: dict[int, tuple[asyncio.Future[Any], _Request]] = {}
         self.restarts = 0
@@ -85,6 +86,8 @@ class _Worker:
         )  # fmt: skip
         self._sent = set()
         self.send((self.options, logging.getLogger().getEffectiveLevel()))
+        if self.offline is not None:
+            self.send((OFFLINE, self.offline))
         for request_id, (_, request) in self.pending.items():  # a restart: ask again what was not answered
             self._request(request_id, request)
         self._reading = asyncio.create_task(self._read(self._process))
@@ -197,6 +200,7 @@ class PooledChecker(Checker):
             run.could_not_reach(*event[1:])
             if run.offline is not None:
                 for worker in self._pool:
+                    worker.offline = run.offline
                     worker.send((OFFLINE, run.offline))
 
     def _worker_for(self, platform: Platform) -> _Worker:
