@@ -185,7 +185,8 @@ def _change_alert(report: ScanReport, change: Change, findings: Mapping[Key, Fin
         link = where.urls.report if where is not None else None
         alert = _account_alert(report.brand, kind, change.platform, change.handle, text, findings, link)
         return alert if kind is AlertKind.NEW_LOOKALIKE else replace(alert, after="gone")
-    url = next((r.url for r in report.results if (r.platform, r.handle) == (change.platform, change.handle)), None)
+    result = report.result(change.platform, change.handle)
+    url = result.url if result is not None else None
     return Alert(report.brand, kind, change.platform, change.handle, text, change.after or "", url=url)
 
 

@@ -102,11 +102,12 @@ class EvidenceKeeper:
         gathered = await asyncio.gather(*(self._gather(f, by_id[f.platform], pages, checker) for f in chosen))
         kept: dict[tuple[str, str], Finding] = {}
         for finding, (page, shot) in zip(chosen, gathered, strict=True):  # written one at a time, as the manifest is
+            account = _name(finding.handle, finding.platform)
             if page is None:
-                self.notes.append(f"{_name(finding)}: its page could not be fetched: no evidence kept")
+                self.notes.append(f"{account}: its page could not be fetched: no evidence kept")
                 continue
             if not 200 <= page.response.status < 300:
-                self.notes.append(f"{_name(finding)}: its page answered {page.response.status}: archived as it came")
+                self.notes.append(f"{account}: its page answered {page.response.status}: archived as it came")
             metadata = _metadata(config, by_id[finding.platform], platforms, finding)
             evidence = folder.add(finding.platform, finding.handle, page, metadata, shot, own_shots[finding.platform])
             kept[finding.platform, finding.handle] = replace(finding, evidence=evidence)
@@ -125,7 +126,7 @@ class EvidenceKeeper:
         try:
             return Screenshot(await self._browser.screenshot(url, max_height=MAX_HEIGHT), url)
         except ScreenshotError as exc:
-            self.notes.append(f"{printable(handle, 100)} on {platform}: no screenshot ({exc})")
+            self.notes.append(f"{_name(handle, platform)}: no screenshot ({exc})")
             return None
 
     async def _own_screenshot(self, config: Config, platform: Platform) -> Screenshot | None:
@@ -135,8 +136,9 @@ class EvidenceKeeper:
         return await self._screenshot(url, mine or "", platform.id) if url else None
 
 
-def _name(finding: Finding) -> str:
-    return f"{printable(finding.handle, 100)} on {finding.platform}"
+def _name(handle: str, platform: str) -> str:
+    """An account as a note names it (the handle came from a server: made printable)."""
+    return f"{printable(handle, 100)} on {platform}"
 
 
 def _metadata(config: Config, platform: Platform, platforms: Sequence[Platform], finding: Finding) -> dict[str, object]:

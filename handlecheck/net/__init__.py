@@ -1,6 +1,7 @@
 """The network edge: one polite HTTP session (`http`), each host's budget (`politeness`),
 host lookups (`resolver`), the offline decision (`reachability`), fair queues across hosts
-(`scheduler`), and the checker that turns (handle, platform) pairs into Results (`checker`)."""
+(`scheduler`), the checker that turns (handle, platform) pairs into Results (`checker`), and
+the same checker over worker processes, each host in one of them (`pool`, `worker`, `frames`)."""
 
 from __future__ import annotations
 

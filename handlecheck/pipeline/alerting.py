@@ -41,8 +41,8 @@ async def notify_run(
     unique = list({a.key: a for a in alerts}.values())
 
     async def one(target: Target) -> Delivery | None:
-        keys = history.unsent(target.key, [a.key for a in unique]) if history else [a.key for a in unique]
-        pending = [a for a in unique if a.key in set(keys)]
+        keys = set(history.unsent(target.key, [a.key for a in unique])) if history else None
+        pending = [a for a in unique if keys is None or a.key in keys]
         if not pending:
             return None
         run = RunInfo(run_title(pending), started_at, brands, report)
