@@ -22,6 +22,7 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -39,6 +40,7 @@ from ..text import brand_key, printable
 from .schema import KEY_FUNCTION, OWN_FILE, SCHEMA_VERSION, prepare
 
 ELSEWHERE = "give another --db, or --no-db"
+BUSY_SECONDS = 60  # how long a write waits for another process's write to end
 DONE = "done"
 
 
@@ -114,7 +116,7 @@ class History:
             raise failure or InputError(f"cannot open history database {path}: {exc}") from None
         try:
             if not readonly:
-                self.db.execute("PRAGMA journal_mode=WAL")
+                _use_wal(self.db)
                 self.db.execute("PRAGMA synchronous=NORMAL")
             version = prepare(self.db, str(path), migrate=not readonly)
         except sqlite3.DatabaseError as exc:
@@ -131,7 +133,7 @@ class History:
 
     @staticmethod
     def _connect(target: str, *, uri: bool = False) -> sqlite3.Connection:
-        return sqlite3.connect(target, timeout=60, isolation_level=None, uri=uri)
+        return sqlite3.connect(target, timeout=BUSY_SECONDS, isolation_level=None, uri=uri)
 
     def _open_readonly(self) -> sqlite3.Connection:
         if not self.path.exists():  # no history yet: an empty one, and no file made for it
@@ -340,6 +342,21 @@ def no_scans(brand: str, path: Path) -> InputError:
     return InputError(
         f"no scans of {printable(brand, 100)} in the history {path} (handlecheck history lists the brands it has)"
     )
+
+
+def _use_wal(db: sqlite3.Connection) -> None:
+    """Write-ahead logging, waiting (as long as a write would) while another process has the file
+    busy: switching a file to WAL needs it whole for a moment, and when two processes open one
+    new file at once, SQLite can answer "busy" at once, without its busy timeout."""
+    deadline = time.monotonic() + BUSY_SECONDS
+    while True:
+        try:
+            db.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if _code(exc) not in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
 
 
 def _code(exc: sqlite3.Error) -> int:
