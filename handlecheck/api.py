@@ -21,6 +21,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from . import aio
+from .broker import Broker
 from .candidates import DEFAULT_AFFIXES, LAYOUTS, brand_problem
 from .config import Config, Selection, load_config
 from .domain import Depth, HuntReport, Owned, ScanReport, Technique
@@ -149,16 +150,19 @@ async def scan_many(
     alert_on: frozenset[FailOn] | None = None,
     evidence: EvidencePlan | None = None,
     workers: int = 1,
+    broker: Broker | None = None,
 ) -> AsyncIterator[BrandOutcome]:
     """Scan many brands over one session (as `handlecheck scan --input`), yielding each
     brand's outcome as it finishes: its report, what changed since its last complete scan in
     `history`, which `policies` it breaks, and the alerts `alert_on` matches (default: the
     policies; send them with `notify`). Platforms default to the bundled catalogue; `workers`
-    > 1 sends the requests from that many processes (as `--workers`)."""
+    > 1 sends the requests from that many processes (as `--workers`); a `broker` sends them to
+    the `handlecheck worker`s of a fleet (as `--broker`; `Broker.from_environment(url, os.environ)`)."""
     configs = (b if isinstance(b, Config) else Config(brand=b) for b in brands)
     bulk = BulkScan(
         platforms_of(platforms), options=options, history=history, max_age=max_age, policies=policies,
         on_result=on_result, alert_on=alert_on, evidence=evidence, workers=workers,
+        broker=broker,
     )  # fmt: skip
     async for outcome in bulk.run(configs):
         yield outcome
@@ -269,6 +273,6 @@ def runbook(
         return build_runbook(chosen, catalogue)
     scans = history.scans(chosen.brand)
     if not scans:
-        raise no_scans(chosen.brand, history.path)
+        raise no_scans(chosen.brand, history.location)
     latest = next((s for s in scans if s.complete), scans[0])
     return build_runbook(chosen, catalogue, history.results(latest.id), latest.started_at)

@@ -1,6 +1,6 @@
 """The package's layers: every import points down the flow, never up.
 
-    cli -> api -> report -> pipeline, evidence -> net, notify -> registry, store -> rules,
+    cli -> api -> report -> pipeline, evidence -> broker -> net, notify -> registry, store -> rules,
     candidates, risk, todo, policy, config, domain, alerts, takedown -> models, errors, text, pages
 
 A module may import from its own layer or any layer below it. Moving a data type into an I/O
@@ -35,6 +35,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ),
     ("registry", "store"),
     ("net", "notify"),
+    ("broker",),
     ("pipeline", "evidence"),
     ("report",),
     ("api",),

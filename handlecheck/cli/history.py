@@ -13,8 +13,10 @@ from ..files import write_atomic
 from ..policy import compare
 from ..report.history import render_brands, render_diff, render_history
 from ..store.baseline import from_history, scans_to_compare
-from ..store.history import History, default_path, no_scans
+from ..store.history import default_path, no_scans, open_history
 from .common import EXIT_OK
+
+DB_HELP = f"history database: a SQLite file, or a postgresql://user@host:port/dbname URL (default {default_path()})"
 
 
 def cmd_init(args: argparse.Namespace) -> int:
@@ -28,19 +30,19 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 def cmd_history(args: argparse.Namespace) -> int:
     """A brand's scans; without one, the brands. A brand with no scans is the error `diff` gives."""
-    with History(args.db or default_path(), readonly=True) as history:
+    with open_history(args.db, readonly=True) as history:
         if args.brand is None:
-            sys.stdout.write(render_brands(history.brands(), history.path, args.format))
+            sys.stdout.write(render_brands(history.brands(), history.location, args.format))
             return EXIT_OK
         scans = history.scans(args.brand)
         if not scans:
-            raise no_scans(args.brand, history.path)
+            raise no_scans(args.brand, history.location)
     sys.stdout.write(render_history(scans, args.format))
     return EXIT_OK
 
 
 def cmd_diff(args: argparse.Namespace) -> int:
-    with History(args.db or default_path(), readonly=True) as history:
+    with open_history(args.db, readonly=True) as history:
         pair = scans_to_compare(history, args.brand, args.since, include_partial=args.include_partial)
         older, latest = (from_history(history, scan.id, args.brand) for scan in (pair.older, pair.latest))
     sys.stdout.write(render_diff(pair, compare(older, latest), args.format))
@@ -56,11 +58,12 @@ def add_history_commands(commands: argparse._SubParsersAction[Any]) -> None:
         "partial. Brands match whatever their case or accents (acme, ACME and Acmé are one brand); a brand "
         "with no scans is an error (exit 2), as in diff.",
         epilog="Examples:\n  handlecheck history\n  handlecheck history acme --format json\n"
-        "  handlecheck history 'Acme Coffee' --db agency.sqlite",
+        "  handlecheck history 'Acme Coffee' --db agency.sqlite\n"
+        "  handlecheck history acme --db postgresql://team@db.example:5432/handlecheck",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     past.add_argument("brand", nargs="?", metavar="BRAND", help="the brand (default: list the brands)")
-    past.add_argument("--db", metavar="PATH", help=f"history database (default {default_path()})")
+    past.add_argument("--db", metavar="PATH|URL", help=DB_HELP)
     past.add_argument("--format", "-f", choices=("table", "json"), default="table")
     past.set_defaults(run=cmd_history)
 
@@ -78,7 +81,7 @@ def add_history_commands(commands: argparse._SubParsersAction[Any]) -> None:
     delta.add_argument("brand", metavar="BRAND", help="the brand (case and accents do not matter)")
     delta.add_argument("--since", metavar="SCAN|DATE", help="a scan id, or a date (YYYY-MM-DD[THH:MM])")
     delta.add_argument("--include-partial", action="store_true", help="compare scans a stop interrupted too")
-    delta.add_argument("--db", metavar="PATH", help=f"history database (default {default_path()})")
+    delta.add_argument("--db", metavar="PATH|URL", help=DB_HELP)
     delta.add_argument("--format", "-f", choices=("table", "json", "markdown"), default="table")
     delta.set_defaults(run=cmd_diff)
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 from .. import __version__
 from ..candidates import KEYBOARDS
@@ -14,6 +14,7 @@ from .common import FORMATS, add_domains
 from .evidence import add_evidence_command
 from .history import add_history_commands
 from .lookalikes import cmd_lookalikes
+from .parser_types import id_list, non_negative_int, positive_int, seconds
 from .platforms import (
     add_rdap_bootstrap,
     cmd_platforms_import,
@@ -24,39 +25,7 @@ from .platforms import (
 from .runbook import add_runbook_command
 from .scan import cmd_scan
 from .scan_args import SCAN_FORMATS, add_ci
-
-
-def whole_number(minimum: int) -> Callable[[str], int]:
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-        if value < minimum:
-            raise argparse.ArgumentTypeError(f"{text!r} must be at least {minimum}")
-        return value
-
-    return parse
-
-
-positive_int = whole_number(1)
-
-
-non_negative_int = whole_number(0)
-
-
-def seconds(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
-    if not 0 <= value <= 86400:
-        raise argparse.ArgumentTypeError(f"{text!r} must be between 0 and 86400 seconds")
-    return value
-
-
-def id_list(text: str) -> list[str]:
-    return [item.strip() for item in text.split(",") if item.strip()]
+from .worker import add_worker_command
 
 
 def add_selection(parser: argparse.ArgumentParser, *, skip_file: bool = True) -> None:
@@ -284,6 +253,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_history_commands(commands)
     add_evidence_command(commands)
     add_runbook_command(commands)
+    add_worker_command(commands)
 
     platforms = commands.add_parser(
         "platforms",

@@ -12,7 +12,8 @@ from pathlib import Path
 from .. import aio
 from ..files import storage_error, write_atomic
 from ..models import HttpRequest, HttpResponse
-from ..net.http import FetchError, HttpClient
+from ..net.http import HttpClient
+from ..net.sending import FetchError
 from ..pipeline.selfcheck import Health, PlatformHealth, selfcheck, write_skip_file
 from ..registry import import_file, validate_file
 from ..registry.domains import (

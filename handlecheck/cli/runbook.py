@@ -13,7 +13,7 @@ from ..api import runbook
 from ..config import Config, Selection, brand_note, find_config, load_config
 from ..errors import InputError
 from ..report.runbook import RUNBOOK_FORMATS, render_runbook
-from ..store.history import History
+from ..store.history import open_history
 from ..text import printable
 from .common import EXIT_OK, open_output
 
@@ -36,7 +36,10 @@ def add_runbook_command(commands: argparse._SubParsersAction[Any]) -> None:
         "--config", metavar="FILE", help="config file (default: $HANDLECHECK_CONFIG or ./handlecheck.yaml upward)"
     )
     parser.add_argument(
-        "--db", metavar="PATH", help="also list the names the brand's latest scan in this history found free"
+        "--db",
+        metavar="PATH|URL",
+        help="also list the names the brand's latest scan in this history (a SQLite "
+        "file or a postgresql:// URL) found free",
     )
     parser.add_argument("--platforms", metavar="FILE", help="platform file to use instead of the bundled catalogue")
     parser.add_argument(
@@ -58,7 +61,7 @@ def cmd_runbook(args: argparse.Namespace) -> int:
     flags = Selection(file=args.platforms, add=tuple(args.add_platforms))
     config = replace(base, selection=base.selection.overridden_by(flags))
     with ExitStack() as stack:
-        history = stack.enter_context(History(args.db, readonly=True)) if args.db else None
+        history = stack.enter_context(open_history(args.db, readonly=True)) if args.db else None
         book = runbook(args.brand, config=config, history=history)
     with ExitStack() as stack:
         open_output(stack, args.output, "runbook").write(render_runbook(book, args.format))

@@ -17,6 +17,7 @@ from tqdm import tqdm
 from .. import aio
 from ..alerts import Alert
 from ..brands import Shard, read_brands
+from ..broker import Broker
 from ..candidates import brand_problem
 from ..config import Config, brand_note, find_config, load_config, overlay
 from ..domain import Depth, Owned, ScanReport
@@ -37,8 +38,9 @@ from ..report.scan import render_json as render_scan_json
 from ..report.scan import render_table as render_scan_table
 from ..runbook import scan_runbook
 from ..store.baseline import read_baseline, write_baseline
-from ..store.history import History, default_path
+from ..store.history import History, default_path, open_history
 from ..store.spool import SortedSpool
+from ..store.urls import is_postgres_url
 from ..summary import summarise
 from ..text import plural, printable
 from .common import (
@@ -92,7 +94,8 @@ def _evidence_plan(args: argparse.Namespace) -> EvidencePlan | None:
     nothing on disk, unless --evidence says where)."""
     if args.no_evidence or (args.no_db and not args.evidence):
         return None
-    root = Path(args.evidence) if args.evidence else Path(args.db or default_path()).parent / "evidence"
+    beside = default_path() if not args.db or is_postgres_url(args.db) else Path(args.db)  # a URL has no folder
+    root = Path(args.evidence) if args.evidence else beside.parent / "evidence"
     scope = Scope.ALL if args.evidence_all else Scope.IMPERSONATORS
     return EvidencePlan(root, scope, screenshots=args.screenshots, proxy=args.proxy)
 
@@ -101,6 +104,8 @@ def cmd_scan(args: argparse.Namespace) -> int:
     policies = parse_policies(args.fail_on)
     targets = [parse_target(text, os.environ) for text in args.notify]  # refused before the scan, not after
     reports = parse_reports(args.report, args.output, bool(args.input))
+    if args.broker and args.workers:
+        raise InputError("--broker and --workers: with a broker the fleet's workers send the requests; give one")
     if args.input:
         if not args.out:
             raise InputError("--input needs --out DIR for the per-brand reports")
@@ -146,7 +151,7 @@ def cmd_scan(args: argparse.Namespace) -> int:
         except OSError as exc:
             raise storage_error("reports into", out_dir, exc) from None
     with ExitStack() as stack:
-        history = None if args.no_db else stack.enter_context(History(args.db or default_path()))
+        history = None if args.no_db else stack.enter_context(open_history(args.db))
         bar = progress_bar(args)
         stack.callback(bar.close)
         spool = stack.enter_context(SortedSpool()) if args.input else None  # each brand's line, on disk
@@ -213,6 +218,7 @@ class _BulkRun:
             alert_on=_alert_policies(args, policies),
             evidence=_evidence_plan(args),
             workers=args.workers or (default_workers() if args.input else 1),
+            broker=Broker.from_environment(args.broker, os.environ) if args.broker else None,
         )
         self.violations: list[str] = []
         self.incomplete: list[str] = []  # the first ten brands whose scan is incomplete

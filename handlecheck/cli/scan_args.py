@@ -60,7 +60,11 @@ def add_ci(parser: argparse.ArgumentParser) -> None:
                       "cover it exactly once; a brand stays in its part)")  # fmt: skip
     bulk.add_argument("--workers", type=_workers, metavar="N", help="processes that send the requests, each host in "
                       f"one of them (default: with --input the cores here, {default_workers()}; else 1)")  # fmt: skip
-    bulk.add_argument("--db", metavar="PATH", help=f"history database (default {default_path()})")
+    bulk.add_argument("--broker", metavar="URL", help="send the requests to a fleet's workers instead (`handlecheck "
+                      "worker --broker URL` on each machine), e.g. redis://HOST:6379/0; needs HANDLECHECK_BROKER_KEY, "
+                      "the fleet's shared secret")  # fmt: skip
+    bulk.add_argument("--db", metavar="PATH|URL", help="history database: a SQLite file, or a "
+                      f"postgresql://user@host:port/dbname URL (default {default_path()})")  # fmt: skip
     bulk.add_argument("--no-db", action="store_true", help="keep no history")
     bulk.add_argument("--max-age", type=float, default=24.0, metavar="HOURS",
                       help="answers younger than this are reused, not asked again (default %(default)s)")  # fmt: skip

@@ -6,6 +6,7 @@ the same checker over worker processes, each host in one of them (`pool`, `worke
 from __future__ import annotations
 
 from .checker import Checker
-from .http import FetchError, HttpClient, HttpOptions
+from .http import HttpClient, HttpOptions
+from .sending import FetchError
 
 __all__ = ["Checker", "FetchError", "HttpClient", "HttpOptions"]

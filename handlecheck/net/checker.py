@@ -33,10 +33,11 @@ from ..rules import (
 )
 from ..rules.addresses import template_refusal
 from ..rules.handles import canonical, case_folded, why_invalid
-from .http import FetchError, HttpClient, HttpOptions, not_sent
-from .politeness import host_key
+from .http import HttpClient, HttpOptions
+from .politeness import SharedTurns, host_key
 from .reachability import Reachability
 from .scheduler import FairScheduler
+from .sending import FetchError, not_sent
 
 log = logging.getLogger(__name__)
 ANSWER_CACHE_SIZE = 20_000
@@ -61,13 +62,15 @@ class Checker:
         *,
         recall: Callable[[str, Platform], Result | None] | None = None,
         environ: Mapping[str, str] | None = None,
+        shared: SharedTurns | None = None,
     ) -> None:
         """`recall(handle, platform)` may return a stored answer to use instead of asking again.
-        `environ` holds the credentials platforms name in `secrets` (default: os.environ)."""
+        `environ` holds the credentials platforms name in `secrets` (default: os.environ).
+        `shared`: the hosts' budgets shared with other processes (see `HttpClient`)."""
         self.options = options or HttpOptions()
         self._recall = recall
         self._environ = os.environ if environ is None else environ
-        self._client = HttpClient(self.options)
+        self._client = HttpClient(self.options, shared=shared)
         self._prefetches: dict[tuple[str, int], asyncio.Future[dict[str, str] | Decision]] = {}
         # Answers shared within a session, bounded so that a bulk run's memory stays flat.
         self._answers: OrderedDict[tuple[str, str], asyncio.Future[Result]] = OrderedDict()

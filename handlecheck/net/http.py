@@ -9,9 +9,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-import ssl
 from collections.abc import Hashable
 from concurrent.futures import Future
+from contextlib import AbstractAsyncContextManager, nullcontext
 from dataclasses import dataclass, field, replace
 from types import TracebackType
 
@@ -23,21 +23,19 @@ from tenacity import (
     retry_if_exception,
     stop_after_attempt,
 )
-from yarl import URL
 
 from ..models import HttpRequest, HttpResponse, RateLimit, Reason
-from ..rules.addresses import Refusal, url_refusal
+from ..rules.addresses import url_refusal
 from ..text import printable
-from .bodies import read_capped, undecodable_coding, undecoded_coding, unreadable
-from .politeness import BudgetSpent, HostLimiter, host_key, parse_retry_after
-from .reachability import Failure, Reachability
+from .politeness import BudgetSpent, HostLimiter, SharedTurns, host_key, parse_retry_after
+from .reachability import Reachability
 from .redirects import REDIRECTS, UnusableRedirect, may_follow, next_request
-from .resolver import CachingResolver, RefusedAddress
+from .resolver import CachingResolver
+from .sending import CONNECT_TIMEOUT, FetchError, not_sent, send
 
 DEFAULT_USER_AGENT = (
     "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/142.0.0.0 Safari/537.36"
 )
-CONNECT_TIMEOUT = 10.0
 log = logging.getLogger(__name__)  # -v: each retry and each host slowed down
 
 
@@ -82,21 +80,6 @@ class HttpOptions:
         return RateLimit(self.host_concurrency, self.host_interval)
 
 
-class FetchError(Exception):
-    """A request that produced no usable response. `unreached` says how it failed when no
-    server said anything at all (no name, no connection), which is what tells a machine
-    without a network from one dead platform."""
-
-    def __init__(
-        self, reason: Reason, detail: str, *, retryable: bool = False, unreached: Failure | None = None
-    ) -> None:
-        super().__init__(detail)
-        self.reason = reason
-        self.detail = detail
-        self.retryable = retryable
-        self.unreached = unreached
-
-
 class _RetryableStatus(Exception):
     """A 5xx answer: worth asking again, and the answer to return if not."""
 
@@ -108,8 +91,10 @@ class _RetryableStatus(Exception):
 class HttpClient:
     """Use as `async with HttpClient(options) as client: await client.fetch(request)`."""
 
-    def __init__(self, options: HttpOptions | None = None) -> None:
+    def __init__(self, options: HttpOptions | None = None, *, shared: SharedTurns | None = None) -> None:
+        """`shared`: the hosts' budgets this process shares with others (a broker's workers)."""
         self.options = options or HttpOptions()
+        self._shared = shared
         self._session: aiohttp.ClientSession | None = None
         self._global = asyncio.Semaphore(self.options.concurrency)
         self._limiters: dict[str, HostLimiter] = {}
@@ -237,6 +222,8 @@ class HttpClient:
             if limiter.budget_spent():
                 return response
             limiter.slowed_down(retry_after)
+            if self._shared is not None:
+                await self._shared.pause(key, retry_after if retry_after is not None else limiter.current.interval)
             log.info("%s answered %d: slowed to a request every %.1fs", key, response.status, limiter.current.interval)
 
     async def _retrying(self, request: HttpRequest, key: str, limiter: HostLimiter) -> HttpResponse:
@@ -270,6 +257,9 @@ class HttpClient:
         why = cause.exception() if isinstance(cause, Future) else cause
         log.info("retry %d of %d for %s: %s", number, self.options.retries, printable(request.url, 200), why)
 
+    def _shared_turn(self, key: str, limiter: HostLimiter) -> AbstractAsyncContextManager[None]:
+        return nullcontext() if self._shared is None else self._shared.turn(key, limiter.policy)
+
     def _refusal(self, limiter: HostLimiter) -> FetchError | None:
         """Why the request must not be sent: the run is offline, or the host closed."""
         offline = self.reachability.offline
@@ -286,7 +276,7 @@ class HttpClient:
         if refusal := self._refusal(limiter):
             raise refusal
         try:
-            async with limiter, self._global:
+            async with limiter, self._global, self._shared_turn(key, limiter):
                 if refusal := self._refusal(limiter):
                     raise refusal
                 response = await self._observed(self._session, request, key)
@@ -297,11 +287,12 @@ class HttpClient:
         return response
 
     async def _observed(self, session: aiohttp.ClientSession, request: HttpRequest, key: str) -> HttpResponse:
-        """`_send`, and what its outcome says about the network: any answer, even a reset
+        """`send`, and what its outcome says about the network: any answer, even a reset
         after connecting, proves there is one; a failure to look up or connect is a vote for
         offline; a plain timeout says neither."""
         try:
-            response = await self._send(session, request)
+            options = self.options
+            response = await send(session, request, options.timeout, options.max_body_bytes, options.proxy)
         except FetchError as exc:
             if exc.unreached is not None:
                 self.reachability.could_not_reach(key, exc.unreached, exc.detail)
@@ -327,72 +318,6 @@ class HttpClient:
             f"the host answered {status} with Retry-After {retry_after:.0f}s, more than the "
             f"{self.options.max_retry_after:g}s a run waits: not asked again this run",
         )
-
-    async def _send(self, session: aiohttp.ClientSession, request: HttpRequest) -> HttpResponse:
-        try:
-            async with session.request(
-                request.method,
-                URL(request.url, encoded=True),
-                headers=dict(request.headers),
-                data=request.body,
-                allow_redirects=False,  # followed by `fetch`, one polite hop at a time
-                proxy=self.options.proxy,
-            ) as resp:
-                body, truncated = await read_capped(resp, self.options.max_body_bytes)
-                if body and (coding := undecoded_coding(resp.headers.get("Content-Encoding"))) is not None:
-                    raise FetchError(Reason.UNEXPECTED_RESPONSE, unreadable(coding))
-                return HttpResponse(
-                    status=resp.status,
-                    url=str(resp.url),
-                    headers=tuple(resp.headers.items()),
-                    body=body,
-                    truncated=truncated,
-                    cookies=tuple((name, morsel.value) for name, morsel in resp.cookies.items()),
-                )
-        except aiohttp.ConnectionTimeoutError:
-            raise FetchError(
-                Reason.TIMEOUT,
-                f"no connection within {min(self.options.timeout, CONNECT_TIMEOUT):g}s",
-                retryable=True,
-                unreached=Failure.CONNECT_TIMEOUT,
-            ) from None
-        except TimeoutError:
-            raise FetchError(Reason.TIMEOUT, f"no answer within {self.options.timeout:g}s", retryable=True) from None
-        except aiohttp.InvalidURL as exc:
-            raise FetchError(Reason.UNEXPECTED_RESPONSE, f"invalid URL: {exc}") from None
-        except (aiohttp.ClientSSLError, ssl.SSLError) as exc:
-            raise FetchError(Reason.TLS, f"TLS failure: {_short(exc)}") from None
-        except aiohttp.ClientProxyConnectionError as exc:
-            raise FetchError(
-                Reason.NETWORK, f"proxy unreachable: {_short(exc)}", retryable=True, unreached=Failure.PROXY
-            ) from None
-        except aiohttp.ClientConnectorDNSError as exc:
-            if isinstance(exc.os_error, RefusedAddress):
-                raise FetchError(Reason.UNSAFE_REQUEST, not_sent(exc.os_error.refusal)) from None
-            # A name that does not resolve will not resolve on a retry a second later.
-            raise FetchError(
-                Reason.NETWORK, f"DNS lookup failed: {_short(exc.os_error)}", unreached=Failure.DNS
-            ) from None
-        except aiohttp.ClientConnectorError as exc:
-            raise FetchError(
-                Reason.NETWORK, f"cannot connect: {_short(exc.os_error)}", retryable=True, unreached=Failure.CONNECT
-            ) from None
-        except (aiohttp.ClientError, OSError, ValueError) as exc:
-            if (coding := undecodable_coding(exc)) is not None:
-                # The same bytes would come back: not worth a retry.
-                raise FetchError(Reason.UNEXPECTED_RESPONSE, unreadable(coding)) from None
-            raise FetchError(Reason.NETWORK, f"{type(exc).__name__}: {_short(exc)}", retryable=True) from None
-
-
-def not_sent(refusal: Refusal) -> str:
-    """The evidence of a request refused before it was sent."""
-    hint = " (--allow-link-local sends it)" if refusal.link_local else ""
-    return f"{refusal}: not sent{hint}"
-
-
-def _short(exc: BaseException) -> str:
-    text = str(exc).replace("\n", " ").strip() or type(exc).__name__
-    return text[:200]
 
 
 def _asks_to_slow_down(response: HttpResponse) -> bool:

@@ -15,8 +15,10 @@ import asyncio
 import email.utils
 import re
 from collections import deque
+from contextlib import AbstractAsyncContextManager
 from datetime import UTC, datetime
 from functools import lru_cache
+from typing import Protocol
 
 from ..models import RateLimit, Reason
 from ..rules import PLACEHOLDER
@@ -40,6 +42,17 @@ def host_key(url_template: str) -> str:
     if ":" not in authority:
         authority += ":443" if scheme.lower() == "https" else ":80"
     return f"{scheme.lower()}://{authority}"
+
+
+class SharedTurns(Protocol):
+    """A host's budget shared with other processes, on other machines too (see
+    `broker.budget`): a request holds one of the host's turns, across all of them, while it
+    is sent; a 429 pauses the host for all of them. Each process's own `HostLimiter` still
+    paces what it sends within that."""
+
+    def turn(self, host: str, policy: RateLimit) -> AbstractAsyncContextManager[None]: ...
+
+    async def pause(self, host: str, seconds: float) -> None: ...
 
 
 class BudgetSpent(Exception):

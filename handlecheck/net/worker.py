@@ -16,6 +16,7 @@ import asyncio
 import logging
 import signal
 import sys
+from collections.abc import Callable
 from contextlib import suppress
 from typing import Any
 
@@ -27,23 +28,24 @@ from .reachability import Failure, Reachability
 
 
 class Relayed(Reachability):
-    """A worker's view of the network: it tells its coordinator what it saw and never decides
-    alone that the run is offline (its hosts are only some of the run's: another worker may be
-    hearing from its own). The coordinator decides, for every worker, and says so (OFFLINE)."""
+    """A worker's view of the network: it tells its coordinator what it saw (`tell`, once per
+    fact) and never decides alone that the run is offline (its hosts are only some of the
+    run's: another worker may be hearing from its own). The coordinator decides, for every
+    worker, and says so (OFFLINE). A broker's workers relay theirs the same way."""
 
-    def __init__(self, writer: asyncio.StreamWriter) -> None:
+    def __init__(self, tell: Callable[[tuple[Any, ...]], None]) -> None:
         super().__init__()
-        self._writer = writer
+        self._tell = tell
 
     def heard_from(self) -> None:
         if not self.answered:
             self.answered = True
-            write_frame(self._writer, (HEARD,))
+            self._tell((HEARD,))
 
     def could_not_reach(self, host: str, failure: Failure, detail: str) -> None:
         if not self.answered and self.offline is None and host not in self.failed:
             self.failed[host] = (failure, detail)
-            write_frame(self._writer, (UNREACHED, host, failure, detail))
+            self._tell((UNREACHED, host, failure, detail))
 
 
 async def serve() -> None:
@@ -53,7 +55,7 @@ async def serve() -> None:
     platforms: dict[str, Platform] = {}
     running: set[asyncio.Task[None]] = set()
     async with Checker(options) as checker:
-        checker.reachability = Relayed(writer)
+        checker.reachability = Relayed(lambda frame: write_frame(writer, frame))
 
         async def answer(request_id: int, kind: str, handle: str, platform: Platform) -> None:
             reply: Any

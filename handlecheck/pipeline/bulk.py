@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from ..alerts import Alert
+from ..broker import Broker, coordinator
 from ..config import Config
 from ..domain import ScanReport
 from ..evidence.keeper import EvidenceKeeper, EvidencePlan
@@ -57,7 +58,8 @@ class BulkScan:
     against the brand's previous complete scan in `history`. `alert_on` is the policy whose
     matches become each outcome's alerts (default: `policies`). With `evidence`, the pages of
     the findings that matter are archived; `notes` then says what could not be kept. With
-    `workers` > 1 the requests run in that many processes, each host in one (see `net.pool`)."""
+    `workers` > 1 the requests run in that many processes, each host in one (see `net.pool`);
+    with a `broker`, in the fleet's workers on any machine (see `broker`)."""
 
     def __init__(
         self,
@@ -74,8 +76,10 @@ class BulkScan:
         alert_on: frozenset[FailOn] | None = None,
         evidence: EvidencePlan | None = None,
         workers: int = 1,
+        broker: Broker | None = None,
     ) -> None:
         self.platforms = platforms
+        self.broker = broker
         self.alert_on = policies if alert_on is None else alert_on
         self.evidence = evidence
         self.workers = workers
@@ -95,11 +99,13 @@ class BulkScan:
         source = iter(configs)
         keeper = EvidenceKeeper(self.evidence) if self.evidence is not None else None
         kept = keeper if keeper is not None else nullcontext()
-        checker = (
-            PooledChecker(self.options, workers=self.workers, recall=self._recall)
-            if self.workers > 1
-            else Checker(self.options, recall=self._recall)
-        )
+        checker: Checker
+        if self.broker is not None:
+            checker = coordinator(self.broker, self.options, self._recall)
+        elif self.workers > 1:
+            checker = PooledChecker(self.options, workers=self.workers, recall=self._recall)
+        else:
+            checker = Checker(self.options, recall=self._recall)
         async with checker, kept:
             self.notes = keeper.notes if keeper is not None else []
 

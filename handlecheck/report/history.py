@@ -29,7 +29,7 @@ def _status(scan: ScanRecord) -> str:
     return "done" if scan.complete else PARTIAL
 
 
-def render_brands(brands: Sequence[BrandRecord], path: Path, fmt: str) -> str:
+def render_brands(brands: Sequence[BrandRecord], path: str | Path, fmt: str) -> str:
     if fmt == "json":
         return json.dumps([{"brand": b.brand, "scans": b.scans, "complete_scans": b.complete,
                             "last_started_at": b.last_started.isoformat(timespec="seconds")} for b in brands],

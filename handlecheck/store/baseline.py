@@ -62,7 +62,7 @@ def scans_to_compare(
     with `since` is used whether complete or not: it was asked for."""
     scans = history.scans(brand)
     if not scans:
-        raise no_scans(brand, history.path)
+        raise no_scans(brand, history.location)
     usable = scans if include_partial else [s for s in scans if s.complete]
     partial = len(scans) - len(usable)
     name = scans[0].brand

@@ -1,23 +1,28 @@
-"""The history database's tables: the migrations that make them, and the check that a file
-really holds them. Another program's SQLite file is refused, never added to, and a file whose
+"""The history database's tables: the migrations that make them, and the check that a database
+really holds them. Another program's database is refused, never added to, and one whose
 version number looks right but whose tables are not handlecheck's is refused as well.
 
-Version 2 keeps each scan's `brand_key` (see `text.brand_key`), so a brand is found whatever
-its case or accents. Version 3 keeps where each scan's evidence is (the folder, and each
-finding's archive and payload hash) and which alerts went where (`alerts_sent`: a target is the
-SHA-256 of its URL, which may hold a secret). A version 1 file opened read-only is not migrated; it is read as it is,
-and `History` computes the key as it queries (the SQL function `handlecheck_brand_key`)."""
+The migrations are one sequence for every database: SQL in the dialect SQLite and PostgreSQL
+both speak (a `Store` translates what it must, such as an auto-increment key), and, where SQL
+cannot say it, a Python step run after the version's SQL (`FILLS`) on either.
+
+Version 2 keeps each scan's `brand_key` (see `text.brand_key`; filled in by Python), so a brand
+is found whatever its case or accents. Version 3 keeps where each scan's evidence is (the folder,
+and each finding's archive and payload hash) and which alerts went where (`alerts_sent`: a target
+is the SHA-256 of its URL, which may hold a secret). A version 1 database opened read-only is not
+migrated; it is read as it is, and `History` works the keys out from the names."""
 
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 from functools import cache
 
 from ..errors import ConfigError
 from ..text import brand_key, printable
+from .backend import Store
 
 SCHEMA_VERSION = 3
-KEY_FUNCTION = "handlecheck_brand_key"
 MIGRATIONS = {
     1: """
     CREATE TABLE scans (
@@ -54,9 +59,8 @@ MIGRATIONS = {
         PRIMARY KEY (scan_id, platform, handle)
     );
     """,
-    2: f"""
+    2: """
     ALTER TABLE scans ADD COLUMN brand_key TEXT NOT NULL DEFAULT '';
-    UPDATE scans SET brand_key = {KEY_FUNCTION}(brand);
     DROP INDEX scans_by_brand;
     CREATE INDEX scans_by_key ON scans (brand_key, started_at);
     """,
@@ -73,62 +77,65 @@ MIGRATIONS = {
     );
     """,
 }
-OWN_FILE = "give handlecheck its own file with --db"
 
 
-def prepare(db: sqlite3.Connection, source: str, *, migrate: bool) -> int:
-    """Check that `db` is a handlecheck history (bringing it up to SCHEMA_VERSION first when
-    `migrate`), all in one transaction, so a process that is migrating the same file at that
-    moment is never mistaken for another program. A file that is not a history is a one-line
-    ConfigError naming `source`; sqlite errors (a full disk, a read-only file) pass through.
-    Returns the file's schema version (SCHEMA_VERSION once migrated)."""
-    add_functions(db)
-    db.execute("BEGIN IMMEDIATE" if migrate else "BEGIN")
-    try:
-        version = db.execute("PRAGMA user_version").fetchone()[0]
+def _fill_brand_keys(store: Store) -> None:
+    rows = store.query("SELECT id, brand FROM scans")
+    store.execute_many("UPDATE scans SET brand_key = ? WHERE id = ?", [(brand_key(brand), id_) for id_, brand in rows])
+
+
+FILLS: dict[int, Callable[[Store], None]] = {2: _fill_brand_keys}
+
+
+def own(store: Store) -> str:
+    return f"give handlecheck its own {store.unit} with --db"
+
+
+def prepare(store: Store, *, migrate: bool) -> int:
+    """Check that `store` is a handlecheck history (bringing it up to SCHEMA_VERSION first when
+    `migrate`), all in one transaction, so a process that is migrating the same database at that
+    moment is never mistaken for another program. A database that is not a history is a
+    one-line ConfigError naming it; the driver's errors (a full disk, a read-only file) pass
+    through. Returns the schema version (SCHEMA_VERSION once migrated)."""
+    with store.transaction(write=migrate):
+        version = store.version()
         if version > SCHEMA_VERSION:
             raise ConfigError(
                 f"not a handlecheck history database (schema version {version} is newer than this handlecheck: "
                 "upgrade handlecheck)",
-                source=source,
+                source=store.location,
             )
-        if version == 0 and (foreign := _tables(db)):
+        if version == 0 and (foreign := store.tables()):
             raise ConfigError(
-                f"another program's SQLite database (tables: {_names(foreign)}); {OWN_FILE}", source=source
+                f"another program's {store.kind} (tables: {_names(foreign)}); {own(store)}", source=store.location
             )
         if version:  # checked before it is migrated, too: a migration may assume its tables
-            _refuse_problems(db, version, source)
+            _refuse_problems(store, version)
         if migrate:
             for target in range(version + 1, SCHEMA_VERSION + 1):
                 for statement in MIGRATIONS[target].split(";"):
                     if statement.strip():
-                        db.execute(statement)
-                db.execute(f"PRAGMA user_version = {target}")
+                        store.execute(store.ddl(statement))
+                if fill := FILLS.get(target):
+                    fill(store)
+                store.set_version(target)
             version = SCHEMA_VERSION
-        _refuse_problems(db, version or SCHEMA_VERSION, source)
-        db.execute("COMMIT")
-        return int(version)
-    except BaseException:
-        if db.in_transaction:
-            db.execute("ROLLBACK")
-        raise
+        _refuse_problems(store, version or SCHEMA_VERSION)
+        return version
 
 
-def add_functions(db: sqlite3.Connection) -> None:
-    """The SQL functions the migrations and the queries use."""
-    db.create_function(KEY_FUNCTION, 1, brand_key, deterministic=True)
+def _refuse_problems(store: Store, version: int) -> None:
+    if problems := _problems(store, version):
+        raise ConfigError(
+            f"not a handlecheck history database ({'; '.join(problems)}); {own(store)}", source=store.location
+        )
 
 
-def _refuse_problems(db: sqlite3.Connection, version: int, source: str) -> None:
-    if problems := _problems(db, version):
-        raise ConfigError(f"not a handlecheck history database ({'; '.join(problems)}); {OWN_FILE}", source=source)
-
-
-def _problems(db: sqlite3.Connection, version: int) -> list[str]:
-    """How the tables in `db` differ from those the migrations up to `version` make (extra
+def _problems(store: Store, version: int) -> list[str]:
+    """How the tables in `store` differ from those the migrations up to `version` make (extra
     tables and columns are fine)."""
     expected = _expected_columns(version)
-    found = {table: _columns(db, table) for table in expected}
+    found = {table: store.columns(table) for table in expected}
     missing = [table for table, columns in found.items() if not columns]
     problems = [f"no {_plural('table', missing)} {_names(missing)}"] if missing else []
     for table, columns in found.items():
@@ -141,26 +148,21 @@ def _problems(db: sqlite3.Connection, version: int) -> list[str]:
 @cache
 def _expected_columns(version: int) -> dict[str, tuple[str, ...]]:
     """Each table's columns as the migrations up to `version` make them: read back from a
-    scratch database, so the migrations stay the one description of the schema."""
+    scratch SQLite database (whichever database is checked), so the migrations stay the one
+    description of the schema."""
     scratch = sqlite3.connect(":memory:")
-    add_functions(scratch)
     try:
         for target in range(1, version + 1):
             scratch.executescript(MIGRATIONS[target])
-        return {table: _columns(scratch, table) for table in _tables(scratch)}
+        tables = [
+            row[0] for row in scratch.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY rowid")
+        ]
+        return {
+            str(table): tuple(str(row[1]) for row in scratch.execute("SELECT * FROM pragma_table_info(?)", (table,)))
+            for table in tables
+        }
     finally:
         scratch.close()
-
-
-def _tables(db: sqlite3.Connection) -> list[str]:
-    rows = db.execute(
-        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY rowid"
-    ).fetchall()
-    return [str(row[0]) for row in rows]
-
-
-def _columns(db: sqlite3.Connection, table: str) -> tuple[str, ...]:
-    return tuple(str(row[1]) for row in db.execute("SELECT * FROM pragma_table_info(?)", (table,)))
 
 
 def _plural(word: str, names: list[str]) -> str:

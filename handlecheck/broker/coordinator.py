@@ -1,0 +1,293 @@
+"""A scan's coordinator over a fleet: a Checker whose requests go to the broker's queue and
+come back on the run's reply list, answered by `handlecheck worker`s on any machine.
+
+Everything that is not a request stays here, as with a process pool (`net.pool`): the fair
+queue across hosts, answers recalled from the history, candidates, reports, and the only
+connection to the history, so every result is stored once. What is sent is a name (the run,
+a request number, a handle, a platform id); the run's options and platforms are put once in
+the run's keys (see `wire`).
+
+- Exactly once: the first answer to a request is taken, any later one (a request sent again,
+  or claimed from a dead worker, and answered twice) is ignored.
+- The broker gone (restarted, unreachable): the coordinator waits for it, then puts the run's
+  keys back and sends again every request not yet answered (a broker restarted without its
+  data lost them; one with its data has them, and a second answer is ignored).
+- A worker that could not reach a host (no answer from any server) is not the run's last
+  word: the request goes back to the queue for the other workers, while there are others.
+  Whether the run is offline is decided here, from what every worker saw, and told to all.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import logging
+import time
+import uuid
+from collections.abc import Callable, Coroutine, Mapping
+from contextlib import suppress
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from types import TracebackType
+from typing import Any
+
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
+from taskiq.exceptions import SendTaskError
+from taskiq.kicker import AsyncKicker
+from taskiq_redis import RedisStreamBroker
+
+from ..errors import InputError
+from ..models import Platform, Reason, Result, Verdict
+from ..net.checker import Checker
+from ..net.frames import Failed
+from ..net.http import HttpOptions
+from ..pages import ProfilePage
+from .queue import task_broker
+from .wire import CHECK, HEARD, PAGE, REPLY, RUN_TTL, TASK, TICK_TASK, UNREACHED, WORKERS, Broker, RunKeys, Tampered
+
+log = logging.getLogger(__name__)
+RENEW = 10.0
+"""Seconds between renewals of the run's keys (they expire after RUN_TTL)."""
+NO_WORKER_WARNING = 15.0
+TICK = 1.0
+
+
+@dataclass(slots=True)
+class _Pending:
+    future: asyncio.Future[Any]
+    kind: str
+    handle: str
+    platform: Platform
+    tried: list[str] = field(default_factory=list)
+
+
+class BrokerChecker(Checker):
+    """A Checker over a fleet of workers; use it as a Checker (`async with`)."""
+
+    def __init__(
+        self,
+        options: HttpOptions | None = None,
+        *,
+        broker: Broker,
+        recall: Callable[[str, Platform], Result | None] | None = None,
+        environ: Mapping[str, str] | None = None,
+    ) -> None:
+        super().__init__(options, recall=recall, environ=environ)
+        self.broker = broker
+        self.keys = RunKeys(uuid.uuid4().hex)
+        self._seal = broker.seal
+        self._pending: dict[int, _Pending] = {}
+        self._ids = itertools.count()
+        self._published: dict[str, bytes] = {}
+        self._publishing: dict[str, asyncio.Future[None]] = {}
+        self._queue: RedisStreamBroker = task_broker(broker)
+        self._kicker: AsyncKicker[Any, Any] = AsyncKicker(TASK, self._queue, {})
+        self._ticker: AsyncKicker[Any, Any] = AsyncKicker(TICK_TASK, self._queue, {})
+        self._redis = Redis.from_url(broker.url, socket_connect_timeout=5)
+        self._workers = 0
+        self._background: list[asyncio.Task[None]] = []
+        self._spawned: set[asyncio.Future[None]] = set()
+        self._connected = asyncio.Event()
+
+    async def __aenter__(self) -> BrokerChecker:
+        await super().__aenter__()
+        try:
+            await self._queue.startup()
+            await self._publish_run()
+            self._workers = await self._live_workers()
+        except (RedisError, OSError) as exc:
+            await self._close()
+            raise InputError(f"cannot reach the broker {self.broker.shown}: {exc}") from None
+        self._connected.set()
+        self._background = [asyncio.create_task(self._read_replies()), asyncio.create_task(self._keep_up())]
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        for task in (*self._background, *self._spawned, *self._publishing.values()):
+            task.cancel()
+        await asyncio.gather(*self._background, *self._spawned, *self._publishing.values(), return_exceptions=True)
+        with suppress(RedisError, OSError):
+            await self._redis.delete(*self.keys.all)  # the workers drop what is left of the run
+        await self._close()
+        await super().__aexit__(exc_type, exc, tb)
+
+    async def _close(self) -> None:
+        with suppress(Exception):
+            await self._queue.shutdown()
+        await self._redis.aclose()
+
+    async def ask(self, handle: str, platform: Platform) -> Result:
+        offline = self.reachability.offline
+        if offline is not None:
+            return _unanswered(handle, platform, Reason.OFFLINE, offline)
+        reply = await self._call(CHECK, handle, platform)
+        if isinstance(reply, Failed):
+            return _unanswered(handle, platform, Reason.UNEXPECTED_RESPONSE, f"internal error in a worker: {reply.why}")
+        assert isinstance(reply, Result)
+        return reply
+
+    async def profile_page(self, handle: str, platform: Platform) -> ProfilePage | None:
+        reply = await self._call(PAGE, handle, platform)
+        return reply if isinstance(reply, ProfilePage) else None
+
+    async def _call(self, kind: str, handle: str, platform: Platform) -> Any:
+        request = next(self._ids)
+        pending = self._pending[request] = _Pending(asyncio.get_running_loop().create_future(), kind, handle, platform)
+        try:
+            await self._send(request, pending)
+            return await pending.future
+        finally:
+            self._pending.pop(request, None)
+
+    async def _send(self, request: int, pending: _Pending) -> None:
+        """Queue the request, waiting for the broker while it is gone (the reader reconnects)."""
+        while True:
+            await self._connected.wait()
+            try:
+                await self._publish(pending.platform)
+                await self._kicker.kiq(
+                    self.keys.run, request, pending.kind, pending.handle, pending.platform.id, pending.tried, 0
+                )
+                return
+            except (RedisError, OSError, SendTaskError):  # taskiq wraps the broker's errors in its own
+                await asyncio.sleep(0.5)  # the reader sees the broker gone too, and waits for it
+
+    async def _publish(self, platform: Platform) -> None:
+        """Put a platform in the run's keys once, before the first request that names it."""
+        publishing = self._publishing.get(platform.id)
+        if publishing is None or (publishing.done() and publishing.exception() is not None):
+            publishing = self._publishing[platform.id] = asyncio.ensure_future(self._put_platform(platform))
+        await asyncio.shield(publishing)
+
+    async def _put_platform(self, platform: Platform) -> None:
+        sealed = self._seal.dumps(platform)
+        await self._redis.hset(self.keys.platforms, platform.id, sealed)
+        self._published[platform.id] = sealed
+
+    async def _publish_run(self) -> None:
+        """The run's keys: its options, and the platforms already sent."""
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.set(self.keys.options, self._seal.dumps(self.options), ex=RUN_TTL)
+            if self._published:
+                pipe.hset(self.keys.platforms, mapping=self._published)  # type: ignore[arg-type]
+            pipe.expire(self.keys.platforms, RUN_TTL)
+            pipe.expire(self.keys.replies, RUN_TTL)
+            if (offline := self.reachability.offline) is not None:
+                pipe.set(self.keys.offline, offline, ex=RUN_TTL)
+            await pipe.execute()
+
+    async def _read_replies(self) -> None:
+        while True:
+            try:
+                popped = await self._redis.blpop([self.keys.replies], timeout=1)
+            except (RedisError, OSError) as exc:
+                await self._reconnect(exc)
+                continue
+            if popped is None:
+                continue
+            try:
+                message = self._seal.loads(popped[1])
+            except Tampered as exc:
+                log.warning("%s", exc)
+                continue
+            self._take(message)
+
+    async def _reconnect(self, cause: BaseException) -> None:
+        """Wait for the broker, put the run back, and send again what was not answered."""
+        self._connected.clear()
+        log.warning("the broker %s is gone (%s): waiting for it", self.broker.shown, cause)
+        while True:
+            await asyncio.sleep(1.0)
+            try:
+                await self._queue.startup()
+                await self._publish_run()
+                break
+            except (RedisError, OSError):
+                continue
+        log.warning("the broker %s is back: %d requests sent again", self.broker.shown, len(self._pending))
+        self._connected.set()
+        for request, pending in list(self._pending.items()):
+            if not pending.future.done():
+                self._spawn(self._send(request, pending))
+
+    def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.ensure_future(work)
+        self._spawned.add(task)
+        task.add_done_callback(self._spawned.discard)
+
+    def _take(self, message: tuple[Any, ...]) -> None:
+        kind, worker = message[0], message[1]
+        if kind == HEARD:
+            self.reachability.heard_from()
+        elif kind == UNREACHED:
+            self._unreached(*message[2:])
+        elif kind == REPLY:
+            request, reply = message[2], message[3]
+            pending = self._pending.get(request)
+            if pending is None or pending.future.done():
+                return  # answered already: one answer per request
+            if self._hand_on(pending, worker, reply):
+                self._spawn(self._send(request, pending))
+            else:
+                pending.future.set_result(reply)
+
+    def _hand_on(self, pending: _Pending, worker: str, reply: Any) -> bool:
+        """Whether a worker's failure to reach the host should go to another worker instead."""
+        if not (isinstance(reply, Result) and reply.reason is not None and reply.reason.unreachable):
+            return False
+        if self.reachability.offline is not None or worker in pending.tried:
+            return False
+        pending.tried.append(worker)
+        return len(pending.tried) < self._workers
+
+    def _unreached(self, host: str, failure: Any, detail: str) -> None:
+        run = self.reachability
+        if run.offline is not None:
+            return
+        run.could_not_reach(host, failure, detail)
+        if run.offline is not None:
+            self._spawn(self._tell_offline(run.offline))
+
+    async def _tell_offline(self, why: str) -> None:
+        with suppress(RedisError, OSError):
+            await self._redis.set(self.keys.offline, why, ex=RUN_TTL)
+        for pending in self._pending.values():  # nothing more will be answered in time
+            if not pending.future.done() and pending.kind == CHECK:
+                pending.future.set_result(_unanswered(pending.handle, pending.platform, Reason.OFFLINE, why))
+
+    async def _keep_up(self) -> None:
+        """Renew the run's keys, count the live workers and say so when none is listening; and
+        while requests wait, a tick for the workers each second: taskiq-redis's stream broker
+        claims a dead worker's requests only after a read that brought something, so a quiet
+        queue would leave them where they are."""
+        quiet_since = renewed = time.monotonic()
+        while True:
+            await asyncio.sleep(TICK)
+            try:
+                if self._pending:
+                    await self._ticker.kiq()
+                if time.monotonic() - renewed < RENEW:
+                    continue
+                renewed = time.monotonic()
+                await self._publish_run()
+                self._workers = await self._live_workers()
+            except (RedisError, OSError, SendTaskError):
+                continue  # the reader waits for the broker
+            if self._workers or not self._pending:
+                quiet_since = time.monotonic()
+            elif time.monotonic() - quiet_since > NO_WORKER_WARNING:
+                log.warning(
+                    "no worker is taking checks from %s: start one with `handlecheck worker --broker URL`",
+                    self.broker.shown,
+                )
+                quiet_since = time.monotonic()
+
+    async def _live_workers(self) -> int:
+        return int(await self._redis.zcount(WORKERS, time.time() - RUN_TTL / 2, "+inf"))
+
+
+def _unanswered(handle: str, platform: Platform, reason: Reason, why: str) -> Result:
+    return Result(handle, platform.id, Verdict.UNKNOWN, reason, None, None, 0, why, datetime.now(UTC))
