@@ -39,6 +39,8 @@ few thousand unanswered at once, so trimming never reaches one."""
 REDELIVER_AFTER = 120.0
 """Seconds a request may stay unanswered by the worker that took it before another takes it
 (a worker killed outright never answers): longer than a check can take, retries included."""
+TASKS = 256
+"""Checks a worker keeps in progress at once, by default."""
 REPLY, HEARD, UNREACHED = "reply", "heard", "unreached"
 CHECK, PAGE = "check", "page"
 
@@ -108,21 +110,24 @@ class RunKeys:
 
     run: str
 
+    def _key(self, part: str) -> str:
+        return f"handlecheck:run:{self.run}:{part}"
+
     @property
     def options(self) -> str:
-        return f"handlecheck:run:{self.run}:options"
+        return self._key("options")
 
     @property
     def platforms(self) -> str:
-        return f"handlecheck:run:{self.run}:platforms"
+        return self._key("platforms")
 
     @property
     def replies(self) -> str:
-        return f"handlecheck:run:{self.run}:replies"
+        return self._key("replies")
 
     @property
     def offline(self) -> str:
-        return f"handlecheck:run:{self.run}:offline"
+        return self._key("offline")
 
     @property
     def all(self) -> tuple[str, ...]:

@@ -10,9 +10,10 @@ network and credentials), holds each host to the budget every worker shares in R
   does (`net.worker.Relayed`), and obeys the coordinator's decision. A request the
   coordinator handed on because this worker could not reach the host (it lists this worker
   in `tried`) is put back in the queue for another worker, a few times at most.
-- The broker gone (restarted, unreachable): the worker waits and listens again; requests it
-  had taken and not answered are the coordinator's to send again, or another worker's to
-  claim once `redeliver_after` has passed.
+- The broker gone (restarted, unreachable): the worker is meant to wait and listen again, and
+  a turn at a host waits for the broker (see `budget`); requests it had taken and not
+  answered are the coordinator's to send again. Not survived yet: in a restart mid-run some
+  workers still die on a connection error that escapes the listening loop (issue 18).
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ from ..net.http import HttpOptions
 from ..net.worker import Relayed
 from .budget import SharedBudget
 from .queue import task_broker
-from .wire import CHECK, REDELIVER_AFTER, REPLY, RUN_TTL, TASK, TICK_TASK, WORKERS, Broker, RunKeys, Tampered
+from .wire import CHECK, REDELIVER_AFTER, REPLY, RUN_TTL, TASK, TASKS, TICK_TASK, WORKERS, Broker, RunKeys, Tampered
 
 log = logging.getLogger(__name__)
 HEARTBEAT = 5.0
@@ -49,7 +50,6 @@ RECHECK_RUN = 1.0
 """Seconds a worker trusts what it read of a run (alive? offline?) before reading it again."""
 IDLE_RUN = 30.0
 MAX_BOUNCES = 4
-TASKS = 256
 
 
 def worker_name() -> str:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from ..errors import InputError
 from ..net.pool import default_workers
-from ..store.history import default_path
+from .history import DB_HELP
 
 MAX_WORKERS = 64
 SCAN_FORMATS = ("table", "markdown", "json", "csv", "html", "junit")
@@ -63,8 +63,7 @@ def add_ci(parser: argparse.ArgumentParser) -> None:
     bulk.add_argument("--broker", metavar="URL", help="send the requests to a fleet's workers instead (`handlecheck "
                       "worker --broker URL` on each machine), e.g. redis://HOST:6379/0; needs HANDLECHECK_BROKER_KEY, "
                       "the fleet's shared secret")  # fmt: skip
-    bulk.add_argument("--db", metavar="PATH|URL", help="history database: a SQLite file, or a "
-                      f"postgresql://user@host:port/dbname URL (default {default_path()})")  # fmt: skip
+    bulk.add_argument("--db", metavar="PATH|URL", help=DB_HELP)
     bulk.add_argument("--no-db", action="store_true", help="keep no history")
     bulk.add_argument("--max-age", type=float, default=24.0, metavar="HOURS",
                       help="answers younger than this are reused, not asked again (default %(default)s)")  # fmt: skip

@@ -9,6 +9,7 @@ from typing import Any
 
 from .. import aio
 from ..broker import MISSING, Broker
+from ..broker.wire import REDELIVER_AFTER, TASKS
 from ..errors import InputError
 from .common import EXIT_OK
 from .parser_types import seconds, whole_number
@@ -29,9 +30,9 @@ def add_worker_command(commands: argparse._SubParsersAction[Any]) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     worker.add_argument("--broker", required=True, metavar="URL", help="the fleet's Redis, e.g. redis://HOST:6379/0")
-    worker.add_argument("--tasks", type=whole_number(1), default=256, metavar="N",
+    worker.add_argument("--tasks", type=whole_number(1), default=TASKS, metavar="N",
                         help="checks this worker keeps in progress at once (default %(default)s)")  # fmt: skip
-    worker.add_argument("--redeliver-after", type=seconds, default=120.0, metavar="SECONDS",
+    worker.add_argument("--redeliver-after", type=seconds, default=REDELIVER_AFTER, metavar="SECONDS",
                         help="take over a check another worker took and left unanswered this long: it died "
                         "(default %(default)s)")  # fmt: skip
     worker.add_argument("--proxy", metavar="URL", help="this machine's HTTP proxy for the platforms")
