@@ -5,6 +5,7 @@
     python bench/scan_bench.py --workload agency    # 1,000 brands x 50 platforms (about 5 minutes)
     python bench/scan_bench.py --format json
     python bench/scan_bench.py --workload agency --workers 1 2   # one process, then two workers
+    python bench/scan_bench.py --workload fleet --fleet 1 2 3      # scan --broker over 1, 2, 3 workers
 
 Each workload runs the CLI in a child process (`scan --input brands.csv --out DIR --db ...`)
 against a simulator in another, and reports what the scan process cost: checks (from the
@@ -15,7 +16,14 @@ latency, per-host limits and rate limits), CPU seconds, checks per CPU-second an
             rate-limited (one request at a time, 250 ms apart), two requests in flight per host
     agency  1,000 brands x 50 platforms, 10 ms latency, four requests in flight per host
 
-Both run at `--depth quick` (the brand's name and its variants: the lookalike hunt has its own
+    fleet   200 brands x 50 platforms as the agency's, for `--fleet N`: a redis-server and N
+            `handlecheck worker --broker` processes on this machine, and `scan --broker`
+
+With `--fleet`, CPU and peak RSS are those of every process of the fleet summed (the scan,
+the workers, Redis), and `--brands` runs the workload at other sizes too (flat memory: the
+workers' RSS does not grow with the brands).
+
+All run at `--depth quick` (the brand's name and its variants: the lookalike hunt has its own
 benchmark, bench/lookalike_bench.py).
 """
 
@@ -24,8 +32,12 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import random
 import resource
+import shutil
+import signal
+import socket
 import sqlite3
 import string
 import subprocess
@@ -33,7 +45,9 @@ import sys
 import tempfile
 import threading
 import time
-from dataclasses import dataclass
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -58,7 +72,9 @@ class Workload:
 WORKLOADS = {
     "brand": Workload(1, 400, 0.15, 20, 0.5, 20, 0.25, 256, 2),
     "agency": Workload(1000, 50, 0.01, 0, 0.0, 0, 0.0, 256, 4),
+    "fleet": Workload(200, 50, 0.01, 0, 0.0, 0, 0.0, 256, 4),
 }
+FLEET_KEY = "the-benchmark-fleet-key"
 
 
 def floor_seconds(work: Workload, per_host: int) -> float:
@@ -94,17 +110,17 @@ def tree_rss_mb(pid: int) -> float:
 
 
 class PeakTreeRss:
-    """Samples a process tree's summed RSS every 0.2 s in a thread: with worker processes, the
-    peak of the sum is what the machine must hold (ru_maxrss gives one process's peak only)."""
+    """Samples the summed RSS of process trees every 0.2 s in a thread: with worker processes,
+    the peak of the sum is what the machine must hold (ru_maxrss gives one process's peak only)."""
 
-    def __init__(self, pid: int) -> None:
-        self.pid, self.peak, self._stop = pid, 0.0, threading.Event()
+    def __init__(self, *pids: int) -> None:
+        self.pids, self.peak, self._stop = pids, 0.0, threading.Event()
         self._thread = threading.Thread(target=self._sample, daemon=True)
         self._thread.start()
 
     def _sample(self) -> None:
         while not self._stop.wait(0.2):
-            self.peak = max(self.peak, tree_rss_mb(self.pid))
+            self.peak = max(self.peak, sum(tree_rss_mb(pid) for pid in self.pids))
 
     def stop(self) -> float:
         self._stop.set()
@@ -112,7 +128,45 @@ class PeakTreeRss:
         return self.peak
 
 
-def run(name: str, work: Workload, workers: int = 1) -> dict[str, object]:
+@dataclass
+class Fleet:
+    url: str
+    processes: list[subprocess.Popen[bytes]]
+
+
+@contextmanager
+def fleet(workers: int, folder: Path) -> Iterator[Fleet]:
+    """A redis-server on a free loopback port and `workers` `handlecheck worker` processes on it;
+    the workers are stopped (SIGTERM) and waited for when the block ends, Redis after them."""
+    redis = shutil.which("redis-server")
+    if redis is None:
+        raise SystemExit("--fleet needs redis-server (apt-get install redis-server)")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen([redis, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--dir", str(folder)],
+                              stdout=subprocess.DEVNULL)  # fmt: skip
+    url = f"redis://127.0.0.1:{port}/0"
+    running = Fleet(url, [server])
+    try:
+        time.sleep(0.5)
+        running.processes += [
+            subprocess.Popen([sys.executable, "-m", "handlecheck", "worker", "--broker", url], cwd=ROOT,
+                             env={**os.environ, "HANDLECHECK_BROKER_KEY": FLEET_KEY}, stderr=subprocess.DEVNULL)
+            for _ in range(workers)
+        ]  # fmt: skip
+        time.sleep(3)  # the workers' interpreters start and take the queue
+        yield running
+    finally:
+        for worker in running.processes[:0:-1]:
+            worker.send_signal(signal.SIGTERM)
+            worker.wait(timeout=60)
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=30)
+
+
+def run(name: str, work: Workload, workers: int = 1, fleet_size: int = 0) -> dict[str, object]:
+    """One scan: with `workers` processes (`--workers`), or over a fleet of `fleet_size`."""
     server = subprocess.Popen(
         [sys.executable, str(ROOT / "bench" / "simserver.py"), "--platforms", str(work.platforms),
          "--latency", str(work.latency), "--slow", str(work.slow), "--slow-latency", str(work.slow_latency)],
@@ -131,16 +185,26 @@ def run(name: str, work: Workload, workers: int = 1) -> dict[str, object]:
                 "--out", str(folder / "reports"), "--platforms", str(folder / "platforms.yaml"),
                 "--db", str(folder / "history.sqlite"), "--depth", "quick", "--no-progress",
                 "--concurrency", str(work.concurrency), "--host-concurrency", str(work.host_concurrency),
-                "--retries", "0", "--format", "json", "--workers", str(workers), "--no-evidence",
+                "--retries", "0", "--format", "json", "--no-evidence",
             ]  # fmt: skip
             before = resource.getrusage(resource.RUSAGE_CHILDREN)
-            started = time.perf_counter()
-            child = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
-            sampler = PeakTreeRss(child.pid)
-            _, stderr = child.communicate()
-            wall = time.perf_counter() - started
-            summed_rss = sampler.stop()
-            # The simulator is still running, so the children's figures are the scan's alone.
+            with ExitStack() as stack:
+                others: list[int] = []
+                if fleet_size:
+                    running = stack.enter_context(fleet(fleet_size, folder))
+                    command += ["--broker", running.url]
+                    others = [process.pid for process in running.processes]
+                else:
+                    command += ["--workers", str(workers)]
+                started = time.perf_counter()
+                child = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT,
+                                         env={**os.environ, "HANDLECHECK_BROKER_KEY": FLEET_KEY})  # fmt: skip
+                sampler = PeakTreeRss(child.pid, *others)
+                _, stderr = child.communicate()
+                wall = time.perf_counter() - started
+                summed_rss = sampler.stop()
+            # The simulator is still running and the fleet has ended, so the children's figures
+            # are the scan's and its fleet's alone.
             after = resource.getrusage(resource.RUSAGE_CHILDREN)
             # Time spent checking, from the reports: the wall time less process start, loading
             # the platform file and writing reports (brands overlap in a bulk run: the longest).
@@ -163,7 +227,8 @@ def run(name: str, work: Workload, workers: int = 1) -> dict[str, object]:
     floor = floor_seconds(work, checks // work.platforms)
     return {
         "workload": name,
-        "workers": workers,
+        "workers": fleet_size or workers,
+        "fleet": bool(fleet_size),
         "brands": work.brands,
         "platforms": work.platforms,
         "exit_code": child.returncode,
@@ -189,7 +254,8 @@ def table(rows: list[dict[str, object]]) -> str:
     lines = [head, "|---|---|---|---|---|---|---|---|---|"]
     for row in rows:
         lines.append(
-            f"| {row['brands']:,} brand(s) x {row['platforms']} platforms | {row['workers']} | {row['checks']:,} "
+            f"| {row['brands']:,} brand(s) x {row['platforms']} platforms "
+            f"| {row['workers']}{' (fleet)' if row['fleet'] else ''} | {row['checks']:,} "
             f"| {row['wall_seconds']} s ({row['checking_seconds']} s) | {row['floor_seconds']} s "
             f"| {row['wall_over_floor']}x ({row['checking_over_floor']}x) | {row['cpu_seconds']} s "
             f"| {row['checks_per_cpu_second']:,} | {row['peak_rss_mb']} / {row['peak_rss_summed_mb']} MB |"
@@ -201,11 +267,33 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--workload", choices=(*WORKLOADS, "all"), default="all")
     parser.add_argument("--format", choices=("table", "json"), default="table")
-    parser.add_argument("--workers", type=int, nargs="+", default=[1], metavar="N",
-                        help="run each workload with each of these numbers of worker processes (e.g. 1 2)")  # fmt: skip
+    parser.add_argument(
+        "--workers",
+        type=int,
+        nargs="+",
+        default=[1],
+        metavar="N",
+        help="run each workload with each of these numbers of worker processes (e.g. 1 2)",
+    )
+    parser.add_argument(
+        "--fleet",
+        type=int,
+        nargs="+",
+        default=[],
+        metavar="N",
+        help="instead, run each over a fleet of N `handlecheck worker` processes on a redis-server",
+    )
+    parser.add_argument("--brands", type=int, nargs="+", default=[], metavar="COUNT",
+                        help="run each workload with these numbers of brands instead of its own")  # fmt: skip
     args = parser.parse_args()
     names = list(WORKLOADS) if args.workload == "all" else [args.workload]
-    rows = [run(name, WORKLOADS[name], workers) for name in names for workers in args.workers]
+    works = [(name, replace(WORKLOADS[name], brands=count)) for name in names for count in args.brands] or [
+        (name, WORKLOADS[name]) for name in names
+    ]
+    if args.fleet:
+        rows = [run(name, work, fleet_size=size) for name, work in works for size in args.fleet]
+    else:
+        rows = [run(name, work, workers) for name, work in works for workers in args.workers]
     print(json.dumps(rows, indent=2) if args.format == "json" else table(rows))
     return 0 if all(row["exit_code"] == 0 and row["not_conclusive"] == 0 for row in rows) else 1
 

@@ -78,7 +78,9 @@ def _cancelling(canceller: _Canceller) -> Iterator[None]:
             signal.signal(signum, _raise_stopped)
 
 
-def _loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
+def _loop_factory(fast: bool) -> Callable[[], asyncio.AbstractEventLoop] | None:
+    if not fast:
+        return None
     try:
         import uvloop
     except ImportError:
@@ -86,11 +88,15 @@ def _loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
     return uvloop.new_event_loop
 
 
-def run(coroutine: Coroutine[Any, Any, T]) -> T:
+def run(coroutine: Coroutine[Any, Any, T], *, uvloop: bool = True) -> T:
     """Like asyncio.run (Ctrl-C cancels the coroutine and raises KeyboardInterrupt); in the
-    program, SIGTERM and SIGHUP cancel it too and raise `Stopped`."""
+    program, SIGTERM and SIGHUP cancel it too and raise `Stopped`.
+
+    `uvloop=False` for what talks to a fleet's Redis: under uvloop a connection that the
+    server closes while redis-py opens it raises a RuntimeError ("the handler is closed",
+    uvloop issue #506) instead of the ConnectionError that a broker restart should be."""
     canceller = _Canceller()
-    with asyncio.Runner(loop_factory=_loop_factory()) as runner, _cancelling(canceller):
+    with asyncio.Runner(loop_factory=_loop_factory(uvloop)) as runner, _cancelling(canceller):
         try:
             result = runner.run(canceller.main(coroutine))
         except asyncio.CancelledError:

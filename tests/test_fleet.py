@@ -1,15 +1,19 @@
 """Many machines, one fleet: `scan --broker` over three real `handlecheck worker` processes and a
 real redis-server gives the reports one process gives, holds each platform to one budget
 across the workers, stores each result once, and finishes when a worker is killed and when a
-worker cannot reach the platforms. (A broker restarted mid-run is not survived yet: issue 18.)"""
+worker cannot reach the platforms, and when the broker is restarted mid-run."""
 
 from __future__ import annotations
 
 import asyncio
+import io
 import os
 import signal
 import sqlite3
+import threading
+from collections.abc import Coroutine
 from pathlib import Path
+from typing import Any, TypeVar
 
 import pytest
 
@@ -22,6 +26,7 @@ from tests.simulator import Simulator
 from tests.test_pool import BRANDS, bulk, paced_world, reports
 
 __all__ = ["broker", "fleet"]  # fixtures
+T = TypeVar("T")
 pytestmark = needs_redis
 
 
@@ -86,11 +91,31 @@ async def _scan_with(
 ) -> list[handlecheck.BrandOutcome]:
     fleet_broker = Broker(server.url, FLEET_KEY.encode())
     brands = [handlecheck.Config(brand=b, depth=handlecheck.Depth.QUICK) for b in BRANDS]
-    return [
-        o async for o in handlecheck.scan_many(
-            brands, platforms=platforms, history=history, broker=fleet_broker, on_result=on_result
-        )
-    ]  # fmt: skip
+
+    async def scan() -> list[handlecheck.BrandOutcome]:
+        return [
+            o async for o in handlecheck.scan_many(
+                brands, platforms=platforms, history=history, broker=fleet_broker, on_result=on_result
+            )
+        ]  # fmt: skip
+
+    return await _within(scan(), RUN_LIMIT)
+
+
+RUN_LIMIT = 180.0
+
+
+async def _within(work: Coroutine[Any, Any, T], seconds: float) -> T:
+    """`work`'s result, or a failure that shows what every task was waiting for when it hung."""
+    task = asyncio.ensure_future(work)
+    done, _ = await asyncio.wait([task], timeout=seconds)
+    if not done:
+        stacks = io.StringIO()
+        for waiting in asyncio.all_tasks():
+            waiting.print_stack(file=stacks)
+        task.cancel()
+        pytest.fail(f"the fleet's run did not finish in {seconds:.0f} s; its tasks:\n{stacks.getvalue()}")
+    return task.result()
 
 
 def _all_answered_once(outcomes: list[handlecheck.BrandOutcome], database: Path) -> None:
@@ -176,3 +201,29 @@ def test_a_gap_between_starts_becomes_a_moving_window():
     assert (per_window(0.25).amount, per_window(0.25).multiples) == (4, 1)  # type: ignore[union-attr]
     assert (per_window(0.3).amount, per_window(0.3).multiples) == (3, 1)  # type: ignore[union-attr]
     assert (per_window(2.5).amount, per_window(2.5).multiples) == (1, 3)  # type: ignore[union-attr]
+
+
+async def test_a_broker_restarted_mid_run_is_waited_for_and_the_run_finishes(
+    sim: Simulator, platform_file: PlatformFile, tmp_path: Path, broker: RedisServer, fleet: Fleet
+):
+    """The broker killed in the middle of a run and started again, empty, three seconds later:
+    the workers wait for it and listen again, the coordinator puts its run back and sends what
+    was unanswered, and every check is answered once."""
+    _, platforms = await paced_world(sim, platform_file, interval=0.05)
+    fleet.start(3, redeliver_after=2.0)
+    done: list[handlecheck.Result] = []
+    comeback = threading.Timer(3.0, broker.start)
+
+    def restarter(result: handlecheck.Result) -> None:
+        done.append(result)
+        if len(done) == 40:
+            broker.stop()
+            comeback.start()
+
+    with handlecheck.History(tmp_path / "h.sqlite") as history:
+        outcomes = await _scan_with(platforms, history, broker, restarter)
+    comeback.join()
+    _all_answered_once(outcomes, tmp_path / "h.sqlite")
+    said = fleet.stop()
+    assert all(worker.returncode == 0 for worker in fleet.workers), "no worker died of the outage"
+    assert all("is back: taking checks again" in text and "Traceback" not in text for text in said), said

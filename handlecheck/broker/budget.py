@@ -19,7 +19,7 @@ import asyncio
 import math
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 
 from limits import RateLimitItemPerSecond
@@ -30,11 +30,11 @@ from redis.asyncio.lock import Lock
 from redis.exceptions import LockError, RedisError
 
 from ..models import RateLimit
+from .wire import through_outages
 
 POLL = 0.02
 """Seconds between tries for a slot that others hold."""
 PREFIX = "handlecheck:host"
-OUTAGE_RETRY = 1.0
 
 
 def per_window(interval: float) -> RateLimitItemPerSecond | None:
@@ -61,7 +61,7 @@ class SharedBudget:
 
     @asynccontextmanager
     async def turn(self, host: str, policy: RateLimit) -> AsyncIterator[None]:
-        slot = await _through_outages(lambda: self._take_turn(host, policy))
+        slot = await through_outages(lambda: self._take_turn(host, policy))
         try:
             yield
         finally:
@@ -109,14 +109,3 @@ class SharedBudget:
         while not await self._pace.hit(window, host):
             stats = await self._pace.get_window_stats(window, host)
             await asyncio.sleep(max(POLL, stats.reset_time - time.time()))
-
-
-async def _through_outages(take: Callable[[], Awaitable[Lock]]) -> Lock:
-    """A turn, waiting while the broker is gone: a request waits for the budget it must keep
-    (its coordinator sends it again if the broker lost it), rather than fail as if the
-    platform had."""
-    while True:
-        try:
-            return await take()
-        except (RedisError, OSError):
-            await asyncio.sleep(OUTAGE_RETRY)

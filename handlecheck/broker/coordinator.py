@@ -29,7 +29,7 @@ from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from types import TracebackType
-from typing import Any
+from typing import Any, cast
 
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
@@ -51,6 +51,10 @@ RENEW = 10.0
 """Seconds between renewals of the run's keys (they expire after RUN_TTL)."""
 NO_WORKER_WARNING = 15.0
 TICK = 1.0
+REPLIES_AT_ONCE = 500
+SOCKET_TIMEOUT = 15.0
+"""Seconds a reply from Redis may take (the reader's BLPOP waits 1 s): a connection that died
+without closing is an error, not a wait for ever."""
 
 
 @dataclass(slots=True)
@@ -84,9 +88,11 @@ class BrokerChecker(Checker):
         self._queue: RedisStreamBroker = task_broker(broker)
         self._kicker: AsyncKicker[Any, Any] = AsyncKicker(TASK, self._queue, {})
         self._ticker: AsyncKicker[Any, Any] = AsyncKicker(TICK_TASK, self._queue, {})
-        self._redis = Redis.from_url(broker.url, socket_connect_timeout=5)
+        self._redis = Redis.from_url(broker.url, socket_connect_timeout=5, socket_timeout=SOCKET_TIMEOUT)
         self._workers = 0
-        self._background: list[asyncio.Task[None]] = []
+        self._reader: asyncio.Task[None] | None = None
+        self._keeper: asyncio.Task[None] | None = None
+        self._closing = False
         self._spawned: set[asyncio.Future[None]] = set()
         self._connected = asyncio.Event()
 
@@ -100,15 +106,22 @@ class BrokerChecker(Checker):
             await self._close()
             raise InputError(f"cannot reach the broker {self.broker.shown}: {exc}") from None
         self._connected.set()
-        self._background = [asyncio.create_task(self._read_replies()), asyncio.create_task(self._keep_up())]
+        self._reader = asyncio.create_task(self._read_replies())
+        self._keeper = asyncio.create_task(self._keep_up())
         return self
 
     async def __aexit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
-        for task in (*self._background, *self._spawned, *self._publishing.values()):
+        self._closing = True
+        others = [task for task in (self._keeper, *self._spawned, *self._publishing.values()) if task is not None]
+        for task in others:
             task.cancel()
-        await asyncio.gather(*self._background, *self._spawned, *self._publishing.values(), return_exceptions=True)
+        await asyncio.gather(*others, return_exceptions=True)
+        if self._reader is not None:
+            # Not cancelled: cancelling a blocking BLPOP can leave redis-py waiting for ever
+            # (redis-py issue #2028); the reader sees `_closing` when its BLPOP times out.
+            await asyncio.gather(self._reader, return_exceptions=True)
         with suppress(RedisError, OSError):
             await self._redis.delete(*self.keys.all)  # the workers drop what is left of the run
         await self._close()
@@ -180,7 +193,9 @@ class BrokerChecker(Checker):
             await pipe.execute()
 
     async def _read_replies(self) -> None:
-        while True:
+        """Wait for one reply, then take every reply that is there (a round trip for each
+        would cost the coordinator more than the rest of a request); until the run closes."""
+        while not self._closing:
             try:
                 popped = await self._redis.blpop([self.keys.replies], timeout=1)
             except (RedisError, OSError) as exc:
@@ -188,12 +203,22 @@ class BrokerChecker(Checker):
                 continue
             if popped is None:
                 continue
+            self._take_sealed(popped[1])
             try:
-                message = self._seal.loads(popped[1])
-            except Tampered as exc:
-                log.warning("%s", exc)
+                more = cast(list[bytes] | None, await self._redis.lpop(self.keys.replies, REPLIES_AT_ONCE))
+            except (RedisError, OSError) as exc:
+                await self._reconnect(exc)
                 continue
-            self._take(message)
+            for sealed in more or ():
+                self._take_sealed(sealed)
+
+    def _take_sealed(self, sealed: bytes | str) -> None:
+        try:
+            message = self._seal.loads(sealed)
+        except Tampered as exc:
+            log.warning("%s", exc)
+            return
+        self._take(message)
 
     async def _reconnect(self, cause: BaseException) -> None:
         """Wait for the broker, put the run back, and send again what was not answered."""
@@ -201,6 +226,8 @@ class BrokerChecker(Checker):
         log.warning("the broker %s is gone (%s): waiting for it", self.broker.shown, cause)
         while True:
             await asyncio.sleep(1.0)
+            if self._closing:
+                return
             try:
                 await self._queue.startup()
                 await self._publish_run()

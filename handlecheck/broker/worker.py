@@ -10,10 +10,10 @@ network and credentials), holds each host to the budget every worker shares in R
   does (`net.worker.Relayed`), and obeys the coordinator's decision. A request the
   coordinator handed on because this worker could not reach the host (it lists this worker
   in `tried`) is put back in the queue for another worker, a few times at most.
-- The broker gone (restarted, unreachable): the worker is meant to wait and listen again, and
-  a turn at a host waits for the broker (see `budget`); requests it had taken and not
-  answered are the coordinator's to send again. Not survived yet: in a restart mid-run some
-  workers still die on a connection error that escapes the listening loop (issue 18).
+- The broker gone (restarted, unreachable): each step of a request that needs the broker (the
+  run's keys, a turn at a host, the answer) waits for it (`through_outages`), the listening
+  loop takes the queue again once it is back, and what the broker lost meanwhile is the
+  coordinator's to send again: it keeps the first answer to each request.
 """
 
 from __future__ import annotations
@@ -29,7 +29,6 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from redis.asyncio import Redis
-from redis.exceptions import RedisError
 from taskiq.acks import AcknowledgeType
 from taskiq.kicker import AsyncKicker
 from taskiq.receiver import Receiver
@@ -42,7 +41,21 @@ from ..net.http import HttpOptions
 from ..net.worker import Relayed
 from .budget import SharedBudget
 from .queue import task_broker
-from .wire import CHECK, REDELIVER_AFTER, REPLY, RUN_TTL, TASK, TASKS, TICK_TASK, WORKERS, Broker, RunKeys, Tampered
+from .wire import (
+    BROKER_GONE,
+    CHECK,
+    REDELIVER_AFTER,
+    REPLY,
+    RUN_TTL,
+    TASK,
+    TASKS,
+    TICK_TASK,
+    WORKERS,
+    Broker,
+    RunKeys,
+    Tampered,
+    through_outages,
+)  # fmt: skip
 
 log = logging.getLogger(__name__)
 HEARTBEAT = 5.0
@@ -87,25 +100,25 @@ class FleetWorker:
     ) -> None:
         """One request of a run: answered on the run's reply list (or passed on, or dropped)."""
         if self.name in tried and bounces < MAX_BOUNCES:
-            await self._kicker.kiq(run, request, kind, handle, platform, tried, bounces + 1)
+            await through_outages(lambda: self._kicker.kiq(run, request, kind, handle, platform, tried, bounces + 1))
             return
-        state = await self._run(run)
+        state = await through_outages(lambda: self._run(run))
         if state is None:
             return  # the run is over
         state.used_at = time.monotonic()
         reply: Any
         try:
-            target = await self._platform(state, platform)
+            target = await through_outages(lambda: self._platform(state, platform))
+            if target is None:
+                return
             if kind == CHECK:
                 reply = await state.checker.ask(handle, target)
             else:
                 reply = await state.checker.profile_page(handle, target)
-        except (RedisError, OSError):
-            raise  # the broker is gone: the request is sent again
         except Exception as exc:  # a bug must not leave the coordinator waiting for ever
             log.error("internal error answering %s on %s: %r", handle, platform, exc)
             reply = Failed(f"{type(exc).__name__}: {exc}")
-        await self._reply(state.keys, (REPLY, self.name, request, reply))
+        await through_outages(lambda: self._reply(state.keys, (REPLY, self.name, request, reply)))
 
     async def _reply(self, keys: RunKeys, message: tuple[Any, ...]) -> None:
         """On the run's reply list, which lives no longer than the run's other keys."""
@@ -114,11 +127,15 @@ class FleetWorker:
             pipe.expire(keys.replies, RUN_TTL)
             await pipe.execute()
 
-    async def _platform(self, state: _Run, platform_id: str) -> Platform:
+    async def _platform(self, state: _Run, platform_id: str) -> Platform | None:
+        """The run's platform; None when the broker lost the run (restarted empty) before its
+        coordinator put it back: the coordinator sends the request again then."""
         known = state.platforms.get(platform_id)
         if known is None:
             sealed = await self._redis.hget(state.keys.platforms, platform_id)
             if sealed is None:
+                if not await self._redis.exists(state.keys.options):
+                    return None
                 raise LookupError(f"the run has no platform {platform_id!r}")
             known = state.platforms[platform_id] = self._seal.loads(sealed)
         return known
@@ -162,7 +179,8 @@ class FleetWorker:
 
     def _tell(self, keys: RunKeys, event: tuple[Any, ...]) -> None:
         """What this worker saw of the network, for the run's coordinator to weigh."""
-        task = asyncio.ensure_future(self._reply(keys, (event[0], self.name, *event[1:])))
+        message = (event[0], self.name, *event[1:])
+        task = asyncio.ensure_future(through_outages(lambda: self._reply(keys, message)))
         self._telling.add(task)
         task.add_done_callback(self._telling.discard)
 
@@ -175,7 +193,7 @@ class FleetWorker:
         """The worker's heartbeat (the coordinators count live workers by it), and the runs
         it served closed once idle."""
         while True:
-            with suppress(RedisError, OSError):
+            with suppress(*BROKER_GONE):
                 now = time.time()
                 await self._redis.zadd(WORKERS, {self.name: now})
                 await self._redis.zremrangebyscore(WORKERS, 0, now - RUN_TTL)
@@ -191,7 +209,7 @@ class FleetWorker:
         for run in list(self._runs):
             with suppress(Exception):
                 await self._close(run)
-        with suppress(RedisError, OSError):
+        with suppress(*BROKER_GONE):
             await self._redis.zrem(WORKERS, self.name)
 
 
@@ -241,7 +259,7 @@ async def _listen(queue: RedisStreamBroker, executor: ThreadPoolExecutor, tasks:
                 ack_type=AcknowledgeType.WHEN_EXECUTED,
             )  # fmt: skip
             await receiver.listen(asyncio.Event())
-        except* (RedisError, OSError) as failure:
+        except* BROKER_GONE as failure:
             if not lost:
                 log.warning("the broker %s is gone (%s): waiting for it", broker.shown, failure.exceptions[0])
                 lost = True

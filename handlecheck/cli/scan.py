@@ -157,7 +157,7 @@ def cmd_scan(args: argparse.Namespace) -> int:
         spool = stack.enter_context(SortedSpool()) if args.input else None  # each brand's line, on disk
         run = _BulkRun(args, platforms, history, bar, out_dir, policies, spool, reports)
         try:
-            aio.run(run.scan_all(configs, total))
+            aio.run(run.scan_all(configs, total), uvloop=args.broker is None)
         except KeyboardInterrupt as stop:  # Ctrl-C, SIGTERM, SIGHUP
             written = run.write_partial()
             print(f"handlecheck: {stopped(stop)}; partial reports written for {plural(written, 'brand')}, "

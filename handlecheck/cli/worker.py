@@ -23,7 +23,8 @@ def add_worker_command(commands: argparse._SubParsersAction[Any]) -> None:
         "platforms from this machine (its network, its proxy, the platform credentials in its environment), and "
         "send the answers back. Every worker holds each platform to one budget shared in Redis, so a fleet never "
         "asks a platform faster or more at once than its entry allows. Runs until stopped (Ctrl-C, SIGTERM); "
-        "the checks it had taken go to another worker.",
+        "the checks it had taken go to another worker. A broker that goes away (restarted, unreachable) is waited "
+        "for, and the worker takes checks again once it is back.",
         epilog="Examples:\n  handlecheck worker --broker redis://queue.internal:6379/0   "
         "# with HANDLECHECK_BROKER_KEY set, the same on every machine\n"
         "  handlecheck worker --broker redis://queue.internal:6379/0 --tasks 512 --proxy http://proxy:3128",
@@ -47,7 +48,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
         raise InputError(MISSING) from None
     print(f"handlecheck: worker {worker_name()}: taking checks from {broker.shown}", file=sys.stderr, flush=True)
     try:
-        aio.run(serve(broker, tasks=args.tasks, redeliver_after=args.redeliver_after, proxy=args.proxy))
+        aio.run(serve(broker, tasks=args.tasks, redeliver_after=args.redeliver_after, proxy=args.proxy), uvloop=False)
     except KeyboardInterrupt:
         print("handlecheck: worker stopped; the checks it had not answered go to another worker", file=sys.stderr)
     return EXIT_OK

@@ -45,6 +45,8 @@ class FairScheduler(Generic[Item, Outcome]):
         self._is_ready: set[Hashable] = set()
         self._active: Counter[Hashable] = Counter()
         self._tasks: dict[asyncio.Task[Outcome], Hashable] = {}
+        self._done: deque[asyncio.Task[Outcome]] = deque()  # ended, in the order they ended
+        self._any_done = asyncio.Event()
         self._buffered = 0
 
     async def run(self, items: Iterable[Item]) -> AsyncIterator[Outcome]:
@@ -62,7 +64,11 @@ class FairScheduler(Generic[Item, Outcome]):
                 self._start()
                 if not self._tasks:
                     return  # nothing runs, so every host with items was in line: none are left
-                done, _ = await asyncio.wait(self._tasks, return_when=asyncio.FIRST_COMPLETED)
+                if not self._done:
+                    self._any_done.clear()
+                    await self._any_done.wait()
+                done = list(self._done)
+                self._done.clear()
                 for task in done:
                     self._finished(self._tasks.pop(task))
                 for task in done:
@@ -106,7 +112,15 @@ class FairScheduler(Generic[Item, Outcome]):
             del self._queues[host]
         self._buffered -= 1
         self._active[host] += 1
-        self._tasks[asyncio.ensure_future(self._work(item))] = host
+        task = asyncio.ensure_future(self._work(item))
+        task.add_done_callback(self._ended)
+        self._tasks[task] = host
+
+    def _ended(self, task: asyncio.Task[Outcome]) -> None:
+        """A task's end, noted as it happens: waiting on every running task at each turn
+        (asyncio.wait) costs time in the number running, many times a second."""
+        self._done.append(task)
+        self._any_done.set()
 
     def _finished(self, host: Hashable) -> None:
         self._active[host] -= 1
