@@ -1,6 +1,6 @@
 """Benchmark of the real `handlecheck scan` on simulated platforms, for both kinds of user.
 
-    python bench/scan_bench.py                      # both workloads, as a markdown table
+    python bench/scan_bench.py                      # brand and agency, as a markdown table
     python bench/scan_bench.py --workload brand     # 1 brand x 400 platforms
     python bench/scan_bench.py --workload agency    # 1,000 brands x 50 platforms (about 5 minutes)
     python bench/scan_bench.py --format json
@@ -16,8 +16,10 @@ latency, per-host limits and rate limits), CPU seconds, checks per CPU-second an
             rate-limited (one request at a time, 250 ms apart), two requests in flight per host
     agency  1,000 brands x 50 platforms, 10 ms latency, four requests in flight per host
 
-    fleet   200 brands x 50 platforms as the agency's, for `--fleet N`: a redis-server and N
-            `handlecheck worker --broker` processes on this machine, and `scan --broker`
+    fleet   30 brands x 50 platforms, 100 ms latency, for `--fleet N`: a redis-server and N
+            `handlecheck worker --broker --tasks 24` processes on this machine, and `scan
+            --broker`. Each worker stands for a machine that can keep 24 checks in flight, so
+            the fleet's capacity grows with its workers while the cores stay shared
 
 With `--fleet`, CPU and peak RSS are those of every process of the fleet summed (the scan,
 the workers, Redis), and `--brands` runs the workload at other sizes too (flat memory: the
@@ -67,21 +69,24 @@ class Workload:
     interval: float
     concurrency: int
     host_concurrency: int
+    worker_tasks: int = 256
 
 
 WORKLOADS = {
     "brand": Workload(1, 400, 0.15, 20, 0.5, 20, 0.25, 256, 2),
     "agency": Workload(1000, 50, 0.01, 0, 0.0, 0, 0.0, 256, 4),
-    "fleet": Workload(200, 50, 0.01, 0, 0.0, 0, 0.0, 256, 4),
+    "fleet": Workload(30, 50, 0.1, 0, 0.0, 0, 0.0, 256, 4, worker_tasks=24),
 }
 FLEET_KEY = "the-benchmark-fleet-key"
 
 
-def floor_seconds(work: Workload, per_host: int) -> float:
-    """The shortest possible wall time for `per_host` requests to every platform."""
+def floor_seconds(work: Workload, per_host: int, fleet_size: int = 0) -> float:
+    """The shortest possible wall time for `per_host` requests to every platform (over a fleet,
+    no more in flight than its workers' tasks together)."""
+    in_flight = min(work.concurrency, fleet_size * work.worker_tasks) if fleet_size else work.concurrency
     plain = math.ceil(per_host / work.host_concurrency) * (work.slow_latency if work.slow else work.latency)
     limited = (per_host - 1) * work.interval + work.latency if work.rate_limited else 0.0
-    overall = math.ceil(per_host * work.platforms / work.concurrency) * work.latency
+    overall = math.ceil(per_host * work.platforms / in_flight) * work.latency
     return max(plain, limited, overall)
 
 
@@ -135,7 +140,7 @@ class Fleet:
 
 
 @contextmanager
-def fleet(workers: int, folder: Path) -> Iterator[Fleet]:
+def fleet(workers: int, tasks: int, folder: Path) -> Iterator[Fleet]:
     """A redis-server on a free loopback port and `workers` `handlecheck worker` processes on it;
     the workers are stopped (SIGTERM) and waited for when the block ends, Redis after them."""
     redis = shutil.which("redis-server")
@@ -150,11 +155,11 @@ def fleet(workers: int, folder: Path) -> Iterator[Fleet]:
     running = Fleet(url, [server])
     try:
         time.sleep(0.5)
+        command = [sys.executable, "-m", "handlecheck", "worker", "--broker", url, "--tasks", str(tasks)]
+        environment = {**os.environ, "HANDLECHECK_BROKER_KEY": FLEET_KEY}
         running.processes += [
-            subprocess.Popen([sys.executable, "-m", "handlecheck", "worker", "--broker", url], cwd=ROOT,
-                             env={**os.environ, "HANDLECHECK_BROKER_KEY": FLEET_KEY}, stderr=subprocess.DEVNULL)
-            for _ in range(workers)
-        ]  # fmt: skip
+            subprocess.Popen(command, cwd=ROOT, env=environment, stderr=subprocess.DEVNULL) for _ in range(workers)
+        ]
         time.sleep(3)  # the workers' interpreters start and take the queue
         yield running
     finally:
@@ -191,7 +196,7 @@ def run(name: str, work: Workload, workers: int = 1, fleet_size: int = 0) -> dic
             with ExitStack() as stack:
                 others: list[int] = []
                 if fleet_size:
-                    running = stack.enter_context(fleet(fleet_size, folder))
+                    running = stack.enter_context(fleet(fleet_size, work.worker_tasks, folder))
                     command += ["--broker", running.url]
                     others = [process.pid for process in running.processes]
                 else:
@@ -224,7 +229,7 @@ def run(name: str, work: Workload, workers: int = 1, fleet_size: int = 0) -> dic
     if child.returncode != 0:
         print(stderr[-2000:], file=sys.stderr)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    floor = floor_seconds(work, checks // work.platforms)
+    floor = floor_seconds(work, checks // work.platforms, fleet_size)
     return {
         "workload": name,
         "workers": fleet_size or workers,
@@ -286,7 +291,7 @@ def main() -> int:
     parser.add_argument("--brands", type=int, nargs="+", default=[], metavar="COUNT",
                         help="run each workload with these numbers of brands instead of its own")  # fmt: skip
     args = parser.parse_args()
-    names = list(WORKLOADS) if args.workload == "all" else [args.workload]
+    names = ["brand", "agency"] if args.workload == "all" else [args.workload]
     works = [(name, replace(WORKLOADS[name], brands=count)) for name in names for count in args.brands] or [
         (name, WORKLOADS[name]) for name in names
     ]
