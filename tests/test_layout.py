@@ -10,6 +10,8 @@ module, or letting a pure module reach the network stack, makes this test fail.
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -98,3 +100,12 @@ def test_pure_modules_do_not_reach_the_network() -> None:
             source = path.read_text(encoding="utf-8")
             assert "aiohttp" not in source, f"{path.relative_to(PACKAGE)} imports aiohttp"
             assert not (_imported_tops(path) & {"net", "pipeline", "store", "registry"}), path
+
+
+def test_the_extras_libraries_are_imported_only_when_used() -> None:
+    """`import handlecheck` and the program's start need none of the `fleet` and `postgres`
+    extras: an install without them works, and every run does not pay for their import."""
+    probe = "import sys, handlecheck, handlecheck.cli; print(sorted({m.split('.')[0] for m in sys.modules}))"
+    loaded = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
+    for library in ("redis", "taskiq", "taskiq_redis", "limits", "psycopg", "pydantic"):
+        assert f"'{library}'" not in loaded, f"import handlecheck imports {library}"

@@ -30,7 +30,7 @@ from redis.asyncio.lock import Lock
 from redis.exceptions import LockError, RedisError
 
 from ..models import RateLimit
-from .wire import through_outages
+from .outages import through_outages
 
 POLL = 0.02
 """Seconds between tries for a slot that others hold."""

@@ -10,7 +10,8 @@ from redis.asyncio import Redis
 from taskiq import BrokerMessage
 from taskiq_redis import RedisStreamBroker
 
-from .wire import BROKER_GONE, GROUP, QUEUE, REDELIVER_AFTER, STREAM_LENGTH, Broker
+from .outages import BROKER_GONE
+from .wire import GROUP, QUEUE, REDELIVER_AFTER, STREAM_LENGTH, Broker
 
 
 class _FleetStream(RedisStreamBroker):

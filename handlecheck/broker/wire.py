@@ -14,17 +14,13 @@ coordinator that died leaves nothing behind for long, and workers drop its reque
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import hmac
 import pickle
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
-
-from redis.exceptions import RedisError
-from taskiq.exceptions import SendTaskError
 
 from ..errors import InputError
 
@@ -136,21 +132,3 @@ class RunKeys:
     @property
     def all(self) -> tuple[str, ...]:
         return (self.options, self.platforms, self.replies, self.offline)
-
-
-OUTAGE_RETRY = 1.0
-"""Seconds between tries while the broker is gone."""
-BROKER_GONE = (RedisError, OSError, SendTaskError)
-"""What a call to the broker raises when it is gone (taskiq wraps the broker's errors in its own)."""
-_Done = TypeVar("_Done")
-
-
-async def through_outages(call: Callable[[], Awaitable[_Done]]) -> _Done:
-    """`call()`, tried again each OUTAGE_RETRY seconds while the broker is gone (restarted,
-    unreachable): a worker's step waits for the broker rather than fail as if the platform
-    had; what the broker lost meanwhile, the run's coordinator sends again."""
-    while True:
-        try:
-            return await call()
-        except BROKER_GONE:
-            await asyncio.sleep(OUTAGE_RETRY)

@@ -40,9 +40,9 @@ from ..net.frames import Failed
 from ..net.http import HttpOptions
 from ..net.worker import Relayed
 from .budget import SharedBudget
+from .outages import BROKER_GONE, through_outages
 from .queue import task_broker
 from .wire import (
-    BROKER_GONE,
     CHECK,
     REDELIVER_AFTER,
     REPLY,
@@ -54,8 +54,7 @@ from .wire import (
     Broker,
     RunKeys,
     Tampered,
-    through_outages,
-)  # fmt: skip
+)
 
 log = logging.getLogger(__name__)
 HEARTBEAT = 5.0
