@@ -121,7 +121,10 @@ async def _within(work: Coroutine[Any, Any, T], seconds: float) -> T:
 def _all_answered_once(outcomes: list[handlecheck.BrandOutcome], database: Path) -> None:
     assert len(outcomes) == len(BRANDS)
     results = [r for o in outcomes for r in o.report.results]
-    assert results and all(r.verdict is not handlecheck.Verdict.UNKNOWN for r in results), "every request answered"
+    unanswered = [
+        (r.platform, r.handle, r.reason, r.evidence) for r in results if r.verdict is handlecheck.Verdict.UNKNOWN
+    ]
+    assert results and not unanswered, f"every request answered; not: {unanswered[:5]}"
     with sqlite3.connect(database) as db:
         stored = db.execute("SELECT COUNT(*) FROM results").fetchone()[0]
         distinct = db.execute("SELECT COUNT(*) FROM (SELECT DISTINCT scan_id, platform, handle FROM results)")
