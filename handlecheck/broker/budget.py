@@ -11,6 +11,8 @@ entry allows, nor start them faster.
   than one a second gets one start per window of whole seconds.
 - Pause: a 429 that a worker is answered pauses the host for every worker, as long as the
   host asked (its Retry-After) or one gap; each worker's own `HostLimiter` also slows down.
+- Outage: while the broker is gone, a request waits for its turn (`outages.through_outages`)
+  rather than go without the budget it must keep.
 """
 
 from __future__ import annotations

@@ -267,9 +267,10 @@ class BrokerChecker(Checker):
         """Whether a worker's failure to reach the host should go to another worker instead."""
         if not (isinstance(reply, Result) and reply.reason is not None and reply.reason.unreachable):
             return False
-        if self.reachability.offline is not None or worker in pending.tried:
+        if self.reachability.offline is not None:
             return False
-        pending.tried.append(worker)
+        if worker not in pending.tried:  # else a copy sent before it was handed on (redelivered)
+            pending.tried.append(worker)
         return len(pending.tried) < self._workers
 
     def _unreached(self, worker: str, host: str, failure: Any, detail: str) -> None:
