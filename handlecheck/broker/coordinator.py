@@ -32,8 +32,6 @@ from types import TracebackType
 from typing import Any, cast
 
 from redis.asyncio import Redis
-from redis.exceptions import RedisError
-from taskiq.exceptions import SendTaskError
 from taskiq.kicker import AsyncKicker
 from taskiq_redis import RedisStreamBroker
 
@@ -44,6 +42,7 @@ from ..net.frames import Failed
 from ..net.http import HttpOptions
 from ..net.reachability import Reachability
 from ..pages import ProfilePage
+from .outages import BROKER_GONE
 from .queue import task_broker
 from .wire import CHECK, HEARD, PAGE, REPLY, RUN_TTL, TASK, TICK_TASK, UNREACHED, WORKERS, Broker, RunKeys, Tampered
 
@@ -104,7 +103,7 @@ class BrokerChecker(Checker):
             await self._queue.startup()
             await self._publish_run()
             self._workers = await self._live_workers()
-        except (RedisError, OSError) as exc:
+        except BROKER_GONE as exc:
             await self._close()
             raise InputError(f"cannot reach the broker {self.broker.shown}: {exc}") from None
         self._connected.set()
@@ -124,7 +123,7 @@ class BrokerChecker(Checker):
             # Not cancelled: cancelling a blocking BLPOP can leave redis-py waiting for ever
             # (redis-py issue #2028); the reader sees `_closing` when its BLPOP times out.
             await asyncio.gather(self._reader, return_exceptions=True)
-        with suppress(RedisError, OSError):
+        with suppress(*BROKER_GONE):
             await self._redis.delete(*self.keys.all)  # the workers drop what is left of the run
         await self._close()
         await super().__aexit__(exc_type, exc, tb)
@@ -167,7 +166,7 @@ class BrokerChecker(Checker):
                     self.keys.run, request, pending.kind, pending.handle, pending.platform.id, pending.tried, 0
                 )
                 return
-            except (RedisError, OSError, SendTaskError):  # taskiq wraps the broker's errors in its own
+            except BROKER_GONE:
                 await asyncio.sleep(0.5)  # the reader sees the broker gone too, and waits for it
 
     async def _publish(self, platform: Platform) -> None:
@@ -200,7 +199,7 @@ class BrokerChecker(Checker):
         while not self._closing:
             try:
                 popped = await self._redis.blpop([self.keys.replies], timeout=1)
-            except (RedisError, OSError) as exc:
+            except BROKER_GONE as exc:
                 await self._reconnect(exc)
                 continue
             if popped is None:
@@ -208,7 +207,7 @@ class BrokerChecker(Checker):
             self._take_sealed(popped[1])
             try:
                 more = cast(list[bytes] | None, await self._redis.lpop(self.keys.replies, REPLIES_AT_ONCE))
-            except (RedisError, OSError) as exc:
+            except BROKER_GONE as exc:
                 await self._reconnect(exc)
                 continue
             for sealed in more or ():
@@ -234,7 +233,7 @@ class BrokerChecker(Checker):
                 await self._queue.startup()
                 await self._publish_run()
                 break
-            except (RedisError, OSError):
+            except BROKER_GONE:
                 continue
         log.warning("the broker %s is back: %d requests sent again", self.broker.shown, len(self._pending))
         self._connected.set()
@@ -288,7 +287,7 @@ class BrokerChecker(Checker):
             self._spawn(self._tell_offline(offline[0]))
 
     async def _tell_offline(self, why: str) -> None:
-        with suppress(RedisError, OSError):
+        with suppress(*BROKER_GONE):
             await self._redis.set(self.keys.offline, why, ex=RUN_TTL)
         for pending in self._pending.values():  # nothing more will be answered in time
             if not pending.future.done() and pending.kind == CHECK:
@@ -310,7 +309,7 @@ class BrokerChecker(Checker):
                 renewed = time.monotonic()
                 await self._publish_run()
                 self._workers = await self._live_workers()
-            except (RedisError, OSError, SendTaskError):
+            except BROKER_GONE:
                 continue  # the reader waits for the broker
             if self._workers or not self._pending:
                 quiet_since = time.monotonic()

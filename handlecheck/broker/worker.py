@@ -78,6 +78,8 @@ class _Run:
     platforms: dict[str, Platform] = field(default_factory=dict)
     read_at: float = 0.0
     used_at: float = 0.0
+    in_flight: int = 0
+    """Requests of the run this worker is answering: its checker is closed only when none is."""
 
 
 class FleetWorker:
@@ -103,8 +105,15 @@ class FleetWorker:
             return
         state = await through_outages(lambda: self._run(run))
         if state is None:
-            return  # the run is over
-        state.used_at = time.monotonic()
+            return  # the run is over (or lost by the broker: its coordinator sends the request again)
+        state.in_flight += 1
+        try:
+            await self._answer(state, request, kind, handle, platform)
+        finally:
+            state.in_flight -= 1
+            state.used_at = time.monotonic()
+
+    async def _answer(self, state: _Run, request: int, kind: str, handle: str, platform: str) -> None:
         reply: Any
         try:
             target = await through_outages(lambda: self._platform(state, platform))
@@ -150,9 +159,8 @@ class FleetWorker:
         if time.monotonic() - state.read_at > RECHECK_RUN:
             state.read_at = time.monotonic()
             alive, offline = await self._redis.mget(state.keys.options, state.keys.offline)
-            if alive is None:
-                await self._close(run)
-                return None
+            if alive is None:  # over, or lost by a broker restarted empty until its coordinator puts it back:
+                return None  # either way its checker stays open for the requests in flight, closed once idle
             if offline is not None and state.checker.reachability.offline is None:
                 state.checker.go_offline(offline.decode() if isinstance(offline, bytes) else offline)
         return state
@@ -200,7 +208,7 @@ class FleetWorker:
                 if not opening.done() or opening.exception() is not None:
                     continue
                 state = opening.result()
-                if state is None or time.monotonic() - state.used_at > IDLE_RUN:
+                if state is None or (not state.in_flight and time.monotonic() - state.used_at > IDLE_RUN):
                     await self._close(run)
             await asyncio.sleep(HEARTBEAT)
 
