@@ -66,8 +66,9 @@ async def main(folder: Path) -> None:
     path.write_text("version: 1\nplatforms:" + entries, encoding="utf-8")
     options = HttpOptions(timeout=5)
     try:
-        print("check:")
-        async for result in handlecheck.check(["acme", "acmehq"], platforms=path, options=options):
+        print("check:")  # results come as each completes: sorted here, so the output is the same every run
+        results = [result async for result in handlecheck.check(["acme", "acmehq"], platforms=path, options=options)]
+        for result in sorted(results, key=lambda r: (r.handle, r.platform)):
             print(f"  {result.handle}@{result.platform}: {result.verdict} ({result.evidence})")
 
         config = Config(brand="Acme", owned=(Owned("chirp", "acme"),), depth=Depth.QUICK)
@@ -91,7 +92,8 @@ async def main(folder: Path) -> None:
                           f"{len(outcome.changes)} changes since the last scan")  # fmt: skip
             print(f"diff: {len(handlecheck.diff(history, 'Acme'))} changes between the last two scans of Acme")
 
-        async for health in handlecheck.selfcheck(path, options=options, seed=1):
+        checked = [health async for health in handlecheck.selfcheck(path, options=options, seed=1)]
+        for health in sorted(checked, key=lambda h: h.platform):
             print(f"selfcheck: {health.platform} {health.health}: {health.detail}")
     finally:
         await first.cleanup()

@@ -1,4 +1,5 @@
-"""A machine with no network: one line, exit 3, within seconds, for `check` and `scan`.
+"""A machine with no network: one line, exit 3, within seconds, for `check`, `scan`,
+`lookalikes --check` and `platforms selfcheck`.
 
 No test here sends a DNS query off the machine: the library tests inject resolvers through
 the client options, and the CLI tests run the real program in a network namespace of its own
@@ -15,6 +16,7 @@ import subprocess
 import sys
 import time
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -73,6 +75,8 @@ async def test_scan_with_the_bundled_catalogue_gives_up_at_once_when_nothing_res
     assert time.monotonic() - started < OFFLINE_DEADLINE - 3
     assert all(r.verdict in (Verdict.UNKNOWN, Verdict.INVALID) for r in report.results)
     assert summarise(report.results).unreachable
+    assert report.lookalike_checks == 0 and not report.findings, "offline, no lookalike is planned"
+    assert report.results, "the brand's own checks are still reported, each `unknown`"
 
 
 async def test_one_answer_proves_a_network_and_dead_hosts_stay_dead_platforms(sim, platform_file, fast):
@@ -92,6 +96,59 @@ async def test_one_answer_proves_a_network_and_dead_hosts_stay_dead_platforms(si
     results = {r.platform: r async for r in handlecheck.check(["acme"], platforms=path, options=fast)}
     assert results["alive"].verdict is Verdict.TAKEN
     assert {results[f"dead{i}"].reason for i in range(6)} <= {Reason.NETWORK, Reason.OFFLINE}
+
+
+class OneNameGone(NoSuchName):
+    """`gone` does not resolve; every other name resolves to loopback."""
+
+    def __init__(self, gone: str) -> None:
+        super().__init__()
+        self.gone = gone
+
+    async def resolve(
+        self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
+    ) -> list[ResolveResult]:
+        if host != self.gone:
+            return [{"hostname": host, "host": "127.0.0.1", "port": port, "family": socket.AF_INET,
+                     "proto": 0, "flags": 0}]  # fmt: skip
+        return await super().resolve(host, port, family)
+
+
+async def test_a_name_that_did_not_resolve_fails_its_later_requests_at_once_not_in_the_hosts_pace(platform_file, fast):
+    """A platform asked once every 3 s: its name failed to resolve for the first handle, so the
+    next three fail at once with the same cause instead of each waiting 3 s for its turn."""
+    from tests.conftest import profile_entry
+
+    path = platform_file(
+        profile_entry("gone", "http://gone.invalid", extra="rate-limit: {concurrency: 1, interval: 3.0}")
+    )
+    resolver = OneNameGone("gone.invalid")
+    started = time.monotonic()
+    handles = ["acme", "acmehq", "getacme", "acmeapp"]
+    results = [r async for r in handlecheck.check(handles, platforms=path, options=replace(fast, resolver=resolver))]
+    elapsed = time.monotonic() - started
+    assert [r.reason for r in results] == [Reason.NETWORK] * 4
+    assert all("DNS lookup failed" in r.evidence for r in results), [r.evidence for r in results]
+    assert resolver.lookups["gone.invalid"] == 1
+    assert elapsed < 2.5, f"took {elapsed:.1f}s: the later requests waited for the host's pace"
+
+
+async def test_on_a_host_per_handle_one_name_that_does_not_resolve_closes_no_other(sim, platform_file, fast):
+    """`{{handle}}.wild.test`: one politeness key for every handle, but a name per handle; the
+    one that does not resolve is that handle's failure alone."""
+    from tests import simulator as behave
+    from tests.conftest import profile_entry
+
+    site = await sim.site(behave.profiles({"acmehq"}))
+    port = site.base.rsplit(":", 1)[1]
+    path = platform_file(profile_entry("wild", f"http://{{{{handle}}}}.wild.test:{port}"))
+    options = replace(fast, resolver=OneNameGone("acme.wild.test"))
+    results = {
+        r.handle: r async for r in handlecheck.check(["acme", "acmehq", "nobody"], platforms=path, options=options)
+    }
+    assert results["acme"].reason is Reason.NETWORK
+    assert results["acmehq"].verdict is Verdict.TAKEN
+    assert results["nobody"].verdict is Verdict.AVAILABLE
 
 
 def test_reachability_decides_offline_only_without_any_answer():
@@ -141,7 +198,17 @@ def _offline_namespace() -> list[str]:
     return [unshare, "--net"]
 
 
-@pytest.mark.parametrize("command", [["check", "acme"], ["scan", "acme", "--no-db"]], ids=["check", "scan"])
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["check", "acme"],
+        ["scan", "acme"],
+        ["scan", "acme", "--no-db"],
+        ["lookalikes", "acme", "--check"],
+        ["platforms", "selfcheck"],
+    ],
+    ids=["check", "scan", "scan-no-db", "lookalikes", "selfcheck"],
+)
 def test_the_program_on_an_offline_machine_says_so_in_one_line_and_exits_3(command: list[str], tmp_path: Path):
     prefix = _offline_namespace()
     environment = {**os.environ, "XDG_DATA_HOME": str(tmp_path), "HOME": str(tmp_path)}
@@ -161,4 +228,5 @@ def test_the_program_on_an_offline_machine_says_so_in_one_line_and_exits_3(comma
     errors = run.stderr.splitlines()
     assert len(errors) == 1 and errors[0].startswith("handlecheck: error"), "one line, no progress: " + run.stderr
     assert "offline: " in errors[0] and "check the network" in errors[0]
+    assert run.stdout == "", "no table of `unknown` either"
     assert "Traceback" not in run.stderr

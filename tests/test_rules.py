@@ -153,6 +153,41 @@ def test_matcher(name: str, matcher: Matcher, resp: HttpResponse, expected: bool
     assert matcher_holds(matcher, ResponseView(resp), VARS) is expected
 
 
+RUSSIAN_MISSING = "Пользователь не найден"
+
+
+@pytest.mark.parametrize(
+    ("name", "raw", "headers"),
+    [
+        (
+            "meta charset only",
+            f'<html><head><meta charset="windows-1251"></head>{RUSSIAN_MISSING}'.encode("cp1251"),
+            (),
+        ),
+        (
+            "http-equiv meta only",
+            f'<meta http-equiv="Content-Type" content="text/html; charset=koi8-r"><p>{RUSSIAN_MISSING}'.encode(
+                "koi8-r"
+            ),
+            (("Content-Type", "text/html"),),
+        ),
+        ("header wins", RUSSIAN_MISSING.encode("cp1251"), (("Content-Type", "text/html; charset=windows-1251"),)),
+        ("utf-16 with a byte-order mark", "\ufeff".encode("utf-16-le") + RUSSIAN_MISSING.encode("utf-16-le"), ()),
+        ("utf-8, nothing declared", RUSSIAN_MISSING.encode(), ()),
+    ],
+)
+def test_a_page_is_read_in_the_encoding_a_browser_would_pick(
+    name: str, raw: bytes, headers: tuple[tuple[str, str], ...]
+) -> None:
+    assert matcher_holds(word(RUSSIAN_MISSING), ResponseView(response(body=raw, headers=headers)), VARS), name
+
+
+def test_a_json_body_behind_a_byte_order_mark_parses() -> None:
+    view = ResponseView(response(body=b"\xef\xbb\xbf" + json.dumps({"exists": True}).encode()))
+    assert view.document == {"exists": True}
+    assert matcher_holds(Matcher(MatcherType.JSON, path="exists", json_op=JsonOp.IN, json_values=(True,)), view, VARS)
+
+
 def test_backtracking_regex_gives_up_and_says_so() -> None:
     matcher = Matcher(MatcherType.REGEX, regexes=(r"(b+)+$",))
     with pytest.raises(PatternTimeout, match=r"pattern '\(b\+\)\+\$' ran out of time"):

@@ -34,7 +34,7 @@ def add_evidence_command(commands: argparse._SubParsersAction[Any]) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     check.add_argument("folder", metavar="DIR", help="an evidence folder, or a folder of them")
-    check.add_argument("--format", "-f", choices=("table", "json"), default="table")
+    check.add_argument("--format", "-f", choices=("table", "json"), default="table", help="default %(default)s")
     check.set_defaults(run=cmd_evidence_verify)
 
 

@@ -64,7 +64,7 @@ def add_history_commands(commands: argparse._SubParsersAction[Any]) -> None:
     )
     past.add_argument("brand", nargs="?", metavar="BRAND", help="the brand (default: list the brands)")
     past.add_argument("--db", metavar="PATH|URL", help=DB_HELP)
-    past.add_argument("--format", "-f", choices=("table", "json"), default="table")
+    past.add_argument("--format", "-f", choices=("table", "json"), default="table", help="default %(default)s")
     past.set_defaults(run=cmd_history)
 
     delta = commands.add_parser(
@@ -82,7 +82,9 @@ def add_history_commands(commands: argparse._SubParsersAction[Any]) -> None:
     delta.add_argument("--since", metavar="SCAN|DATE", help="a scan id, or a date (YYYY-MM-DD[THH:MM])")
     delta.add_argument("--include-partial", action="store_true", help="compare scans a stop interrupted too")
     delta.add_argument("--db", metavar="PATH|URL", help=DB_HELP)
-    delta.add_argument("--format", "-f", choices=("table", "json", "markdown"), default="table")
+    delta.add_argument(
+        "--format", "-f", choices=("table", "json", "markdown"), default="table", help="default %(default)s"
+    )
     delta.set_defaults(run=cmd_diff)
 
     init = commands.add_parser(

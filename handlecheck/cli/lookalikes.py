@@ -75,8 +75,9 @@ def _hunt(
     )  # fmt: skip
     progress.close()
     summary = summarise(report.results)
-    with ExitStack() as stack:
-        open_output(stack, args.output, "findings").write(render_findings(report, depth, summary, args.format))
+    if args.output or not summary.unreachable:  # offline: one line, not an empty table
+        with ExitStack() as stack:
+            open_output(stack, args.output, "findings").write(render_findings(report, depth, summary, args.format))
     if summary.unreachable:
         say_unreachable(summary.unreachable_cause)
         return EXIT_UNREACHABLE

@@ -59,6 +59,7 @@ def add_http(parser: argparse.ArgumentParser) -> None:
     group.add_argument(
         "--concurrency",
         type=positive_int,
+        metavar="N",
         default=defaults.concurrency,
         help="requests in flight overall, a cap on sockets and memory; each host keeps its own pace "
         "(default %(default)s)",
@@ -66,6 +67,7 @@ def add_http(parser: argparse.ArgumentParser) -> None:
     group.add_argument(
         "--host-concurrency",
         type=positive_int,
+        metavar="N",
         default=defaults.host_concurrency,
         help="requests in flight per host, unless the platform sets its own (default %(default)s)",
     )
@@ -86,6 +88,7 @@ def add_http(parser: argparse.ArgumentParser) -> None:
     group.add_argument(
         "--retries",
         type=non_negative_int,
+        metavar="N",
         default=defaults.retries,
         help="retries after a network error or 5xx; a 429 waits its turn instead (default %(default)s)",
     )
@@ -94,7 +97,8 @@ def add_http(parser: argparse.ArgumentParser) -> None:
         type=seconds,
         default=defaults.max_retry_after,
         metavar="SECONDS",
-        help="longest Retry-After honoured; a longer one ends the check as rate_limited (default %(default)s)",
+        help="longest Retry-After honoured; a longer one ends the check rate_limited and closes the host for the "
+        "run (default %(default)s)",
     )
     group.add_argument(
         "--rate-limit-budget",
@@ -114,6 +118,7 @@ def add_http(parser: argparse.ArgumentParser) -> None:
     group.add_argument(
         "--max-redirects",
         type=non_negative_int,
+        metavar="N",
         default=defaults.max_redirects,
         help="redirects followed at most (default %(default)s)",
     )
@@ -122,7 +127,7 @@ def add_http(parser: argparse.ArgumentParser) -> None:
         "--allow-link-local",
         action="store_true",
         help="let requests go to link-local and cloud metadata addresses (169.254.0.0/16, fe80::/10, "
-        "fd00:ec2::254), which are refused by default",
+        "fd00:ec2::254, 100.100.100.200), which are refused by default",
     )
     group.add_argument(
         "--user-agent",
@@ -186,12 +191,14 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     looks.add_argument("brand", metavar="BRAND", help="the brand's name (several words are fine)")
-    looks.add_argument("--max", type=positive_int, metavar="N", help="at most N candidates (per platform)")
+    looks.add_argument(
+        "--max", type=positive_int, metavar="N", help="at most N candidates (per platform; default: all of them)"
+    )
     looks.add_argument(
         "--techniques",
         type=id_list,
         metavar="LIST",
-        help="only these: " + ", ".join(t.value for t in Technique),
+        help="only these (default: all): " + ", ".join(t.value for t in Technique),
     )
     looks.add_argument("--affixes", metavar="FILE", help="affixes to use instead of the defaults, one per line")
     looks.add_argument(
@@ -221,8 +228,8 @@ def build_parser() -> argparse.ArgumentParser:
         "scan",
         help="the whole job: the brand everywhere, its lookalikes, and a prioritised to-do list",
         description="Check the brand's handle, its variants and aliases on every selected platform, find and "
-        "score lookalike accounts, and turn it all into a to-do list: register, report, claim, fix, retry, "
-        "watch. Settings come from handlecheck.yaml (--config, $HANDLECHECK_CONFIG, or the nearest one "
+        "score lookalike accounts, and turn it all into a to-do list: register, report, claim, fix, secure, "
+        "verify, retry, watch. Settings come from handlecheck.yaml (--config, $HANDLECHECK_CONFIG, or the nearest one "
         "upward); flags win.",
         epilog="Examples:\n  handlecheck init --brand Acme && handlecheck scan\n  handlecheck scan acme --depth quick "
         "--format markdown -o todo.md\n  handlecheck scan acme --format html -o report.html",
@@ -272,7 +279,9 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     add_selection(listing)
-    listing.add_argument("--format", "-f", choices=("table", "json", "csv"), default="table")
+    listing.add_argument(
+        "--format", "-f", choices=("table", "json", "csv"), default="table", help="default %(default)s"
+    )
     listing.set_defaults(run=cmd_platforms_list)
 
     validate = sub.add_parser(
@@ -283,7 +292,9 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="Examples:\n  handlecheck platforms validate mine.yaml\n  handlecheck platforms validate sherlock.json",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    validate.add_argument("file", metavar="FILE")
+    validate.add_argument(
+        "file", metavar="FILE", help="a platform file: handlecheck YAML, Sherlock, WhatsMyName or Maigret"
+    )
     validate.set_defaults(run=cmd_platforms_validate)
 
     convert = sub.add_parser(
@@ -294,7 +305,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="Examples:\n  handlecheck platforms import sherlock.json -o sherlock.yaml",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    convert.add_argument("file", metavar="FILE")
+    convert.add_argument("file", metavar="FILE", help="a Sherlock, WhatsMyName or Maigret database (JSON)")
     convert.add_argument("-o", "--output", metavar="FILE", help="write the YAML here instead of stdout")
     convert.add_argument("--nsfw", action="store_true", help="keep entries the database marks NSFW")
     convert.set_defaults(run=cmd_platforms_import)
@@ -310,7 +321,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add_selection(check_rules, skip_file=False)
     add_http(check_rules)
-    check_rules.add_argument("--format", "-f", choices=("table", "json"), default="table")
+    check_rules.add_argument("--format", "-f", choices=("table", "json"), default="table", help="default %(default)s")
     check_rules.add_argument("-o", "--output", metavar="FILE", help="write the report here instead of stdout")
     check_rules.add_argument(
         "--skip-file",

@@ -26,6 +26,7 @@ from ..registry.domains import (
 from ..registry.helplinks import help_gaps
 from ..report.catalogue import health_counts, render_platform_list, render_selfcheck, render_validation
 from ..report.yaml import dump_yaml
+from ..summary import summarise
 from ..text import plural, printable
 from .common import (
     EXIT_OK,
@@ -36,6 +37,7 @@ from .common import (
     http_options,
     open_output,
     progress_bar,
+    say_unreachable,
     stop_exit,
     stopped,
 )
@@ -98,8 +100,11 @@ def cmd_platforms_selfcheck(args: argparse.Namespace) -> int:
         stop = exc
     progress.close()
     counts = health_counts(reports)
-    with ExitStack() as stack:
-        open_output(stack, args.output, "selfcheck report").write(render_selfcheck(reports, args.format))
+    asked = summarise(r for report in reports for r in (report.canary, report.control) if r is not None)
+    unreachable = asked.unreachable and stop is None
+    if args.output or not unreachable:  # offline: one line, not a table of unreachable platforms
+        with ExitStack() as stack:
+            open_output(stack, args.output, "selfcheck report").write(render_selfcheck(reports, args.format))
     if args.skip_file_out:
         written = write_skip_file(args.skip_file_out, reports)
         print(f"handlecheck: {written} broken platform ids written to {args.skip_file_out}", file=sys.stderr)
@@ -107,11 +112,11 @@ def cmd_platforms_selfcheck(args: argparse.Namespace) -> int:
         kept = f"{len(reports)} of {len(platforms)} platforms; those results are kept"
         print(f"handlecheck: {stopped(stop)} after {kept}", file=sys.stderr)
         return stop_exit(stop)
+    if unreachable:
+        say_unreachable(asked.unreachable_cause)
+        return EXIT_UNREACHABLE
     if counts[Health.BROKEN.value]:
         return EXIT_POLICY
-    if reports and counts[Health.UNREACHABLE.value] == len(reports):
-        print("handlecheck: error: no platform could be reached; check the network or --proxy", file=sys.stderr)
-        return EXIT_UNREACHABLE
     return EXIT_OK
 
 

@@ -255,12 +255,8 @@ class _BulkRun:
     def _write(self, report: ScanReport, config: Config | None = None) -> None:
         fmt = self.args.format
         if not self.bulk:
-            with ExitStack() as stack:
-                out = open_output(stack, self.args.output)
-                if fmt == "table":  # fitted to the terminal, coloured by --color
-                    out.write(render_scan_table(report, width=terminal_width(out), color=use_color(self.args, out)))
-                else:
-                    out.write(_render(fmt, report, config))
+            if self.args.output or self.unreachable is None:  # offline: one line, not a table of `unknown`
+                self._show(report, config)
             for target in self.reports:
                 write_atomic(target.path, _render(target.format, report, config), "report")
             return
@@ -269,6 +265,16 @@ class _BulkRun:
         write_atomic(self.out_dir / name, _render(fmt, report, config), "report")
         row = BulkRow.of(report, name)
         self.spool.add(row.brand.casefold(), [junit_suite(report)] if fmt == "junit" else row.cells())
+
+    def _show(self, report: ScanReport, config: Config | None) -> None:
+        """One brand's report on stdout, or in -o FILE."""
+        fmt = self.args.format
+        with ExitStack() as stack:
+            out = open_output(stack, self.args.output)
+            if fmt == "table":  # fitted to the terminal, coloured by --color
+                out.write(render_scan_table(report, width=terminal_width(out), color=use_color(self.args, out)))
+            else:
+                out.write(_render(fmt, report, config))
 
     def finish(self) -> None:
         if not self.bulk:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import random
 from collections.abc import Hashable
 from concurrent.futures import Future
@@ -28,7 +29,7 @@ from ..models import HttpRequest, HttpResponse, RateLimit, Reason
 from ..rules.addresses import url_refusal
 from ..text import printable
 from .politeness import BudgetSpent, HostLimiter, SharedTurns, host_key, parse_retry_after
-from .reachability import Reachability
+from .reachability import Failure, Reachability
 from .redirects import REDIRECTS, UnusableRedirect, may_follow, next_request
 from .resolver import CachingResolver
 from .sending import CONNECT_TIMEOUT, FetchError, not_sent, send
@@ -279,21 +280,27 @@ class HttpClient:
             async with limiter, self._global, self._shared_turn(key, limiter):
                 if refusal := self._refusal(limiter):
                     raise refusal
-                response = await self._observed(self._session, request, key)
+                response = await self._observed(self._session, request, key, limiter)
         except BudgetSpent as exc:
             raise FetchError(Reason.RATE_LIMITED, str(exc)) from None
         if 500 <= response.status <= 599 and not _asks_to_slow_down(response):
             raise _RetryableStatus(response)
         return response
 
-    async def _observed(self, session: aiohttp.ClientSession, request: HttpRequest, key: str) -> HttpResponse:
+    async def _observed(
+        self, session: aiohttp.ClientSession, request: HttpRequest, key: str, limiter: HostLimiter
+    ) -> HttpResponse:
         """`send`, and what its outcome says about the network: any answer, even a reset
         after connecting, proves there is one; a failure to look up or connect is a vote for
-        offline; a plain timeout says neither."""
+        offline; a plain timeout says neither. A host whose name did not resolve is closed for
+        the run (the resolver remembers the failure): its waiting requests fail at once."""
         try:
             options = self.options
             response = await send(session, request, options.timeout, options.max_body_bytes, options.proxy)
         except FetchError as exc:
+            if exc.unreached is Failure.DNS and "*" not in key:  # one name, not `{{handle}}.host`'s many
+                limiter.close(math.inf, exc.reason, exc.detail)
+                limiter.interrupt()
             if exc.unreached is not None:
                 self.reachability.could_not_reach(key, exc.unreached, exc.detail)
                 if (offline := self.reachability.offline) is not None:

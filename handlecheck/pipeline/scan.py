@@ -97,17 +97,19 @@ async def scan(
     gathered.results = await _with_registrations(checker, gathered.results, {p.id: p for p in platforms})
     checked = time.monotonic()
     handles_only = [p for p in platforms if not is_domain(p)]  # lookalike domains: on request (lookalikes --domains)
-    hunted_report = await hunt(
-        config.brand, handles_only, depth=depth, owned=config.owned, own_domains=config.domains,
-        on_result=keep, on_planned=on_planned, checker=checker,
-    )  # fmt: skip
-    hunted = time.monotonic()
-    gathered.findings = hunted_report.findings
-    if evidence is not None:
-        gathered.findings = await evidence.keep(
-            config, handles_only, hunted_report.findings, hunted_report.pages, checker, gathered.started_at
-        )
-    gathered.lookalike_checks = len(hunted_report.results)
+    hunted = checked
+    if checker.reachability.offline is None:  # offline, every lookalike check would end `offline`: none is planned
+        hunted_report = await hunt(
+            config.brand, handles_only, depth=depth, owned=config.owned, own_domains=config.domains,
+            on_result=keep, on_planned=on_planned, checker=checker,
+        )  # fmt: skip
+        hunted = time.monotonic()
+        gathered.findings = hunted_report.findings
+        if evidence is not None:
+            gathered.findings = await evidence.keep(
+                config, handles_only, hunted_report.findings, hunted_report.pages, checker, gathered.started_at
+            )
+        gathered.lookalike_checks = len(hunted_report.results)
     gathered.hunted = True
     timings = {
         "checks_seconds": round(checked - clock, 3),

@@ -27,6 +27,7 @@ from ..rules.handles import case_folded, why_invalid
 NOT_ANSWERED = frozenset(
     {
         Reason.NETWORK,
+        Reason.OFFLINE,
         Reason.TIMEOUT,
         Reason.TLS,
         Reason.SERVER_ERROR,

@@ -24,6 +24,20 @@ _TEXT_TYPE = re.compile(
 )
 
 
+_BYTE_ORDER_MARKS = ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"))
+_CHARSET = re.compile(rb"""charset\s*=\s*["']?([\w.:-]+)""", re.IGNORECASE)
+_META_CHARSET = re.compile(rb"""<meta[^>]*?charset\s*=\s*["']?([\w.:-]+)""", re.IGNORECASE)
+_META_PRESCAN = 4096
+"""Bytes of a page searched for a `<meta>` charset (HTML's prescan reads 1024; servers pad more)."""
+
+
+def _decoded(body: bytes, charset: str) -> str:
+    try:
+        return body.decode(charset, errors="replace")
+    except LookupError:  # a charset Python does not know
+        return body.decode("utf-8", errors="replace")
+
+
 class ResponseView:
     """Lazily decoded views of a response, computed once and shared by all matchers."""
 
@@ -32,15 +46,16 @@ class ResponseView:
 
     @cached_property
     def text(self) -> str:
-        charset = "utf-8"
-        content_type = self.response.header("content-type") or ""
-        found = re.search(r"charset=([\w-]+)", content_type, re.IGNORECASE)
-        if found:
-            charset = found.group(1)
-        try:
-            return self.response.body.decode(charset, errors="replace")
-        except LookupError:
-            return self.response.body.decode("utf-8", errors="replace")
+        """The body as text, in the encoding a browser would pick: a byte-order mark (left out of
+        the text, so that a JSON body behind one still parses), else the Content-Type's charset,
+        else a `<meta>` charset near the top of the page, else UTF-8."""
+        body = self.response.body
+        for mark, codec in _BYTE_ORDER_MARKS:
+            if body.startswith(mark):
+                return _decoded(body[len(mark) :], codec)
+        declared = _CHARSET.search((self.response.header("content-type") or "").encode("latin-1", "replace"))
+        found = declared or _META_CHARSET.search(body[:_META_PRESCAN])
+        return _decoded(body, found.group(1).decode("ascii") if found else "utf-8")
 
     @cached_property
     def header_text(self) -> str:
