@@ -30,6 +30,7 @@ the tool's wall time over handlecheck's on the full farm (which has more sites).
     .venv/bin/python bench/check_bench.py                     # latencies 0 and 0.15 s, markdown
     .venv/bin/python bench/check_bench.py --latencies 0.15 --no-reference
     .venv/bin/python bench/check_bench.py --format json
+    .venv/bin/python bench/check_bench.py --latencies 0.15 --farm unthrottled   # the engines alone
 
 Exit status 1 if handlecheck gave any wrong verdict.
 
@@ -103,9 +104,18 @@ class FarmProcess:
     stats: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
+FARMS = {
+    "standard": (),
+    "unthrottled": ("--slow-share", "0", "--rate-limited-share", "0"),
+}
+"""`--farm`: the issue's farm, or the same farm without its slow and rate-limited hosts (flaky
+and challenge sites stay), where the politeness floor is a few round trips and the tools'
+wall times measure the engines themselves."""
+
+
 @contextmanager
-def farm_process(seed: int, platforms: int, latency: float) -> Iterator[FarmProcess]:
-    command = [sys.executable, str(FARM_SCRIPT), "--seed", str(seed), "--platforms", str(platforms)]
+def farm_process(seed: int, platforms: int, latency: float, farm: str = "standard") -> Iterator[FarmProcess]:
+    command = [sys.executable, str(FARM_SCRIPT), "--seed", str(seed), "--platforms", str(platforms), *FARMS[farm]]
     proc = subprocess.Popen(
         [*command, "--latency", str(latency)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
     )
@@ -221,7 +231,7 @@ def score(run: ToolRun, specs: Sequence[SiteSpec], site_names: Sequence[str], ha
 
 def run_reference(tool: str, args: argparse.Namespace, latency: float, workdir: Path) -> ToolScore:
     runner = run_sherlock if tool == "sherlock" else run_maigret
-    with farm_process(args.seed, args.platforms, latency) as running:
+    with farm_process(args.seed, args.platforms, latency, args.farm) as running:
         entries = reference_entries(running.specs, running.ports)
         run = runner(entries, HANDLES, workdir / f"{latency:g}")
     scored = score(run, running.specs, [entry["name"] for entry in entries], HANDLES)
@@ -233,7 +243,7 @@ def run_reference(tool: str, args: argparse.Namespace, latency: float, workdir: 
 
 
 def measure(args: argparse.Namespace, latency: float, workdir: Path) -> dict[str, Any]:
-    with farm_process(args.seed, args.platforms, latency) as running:
+    with farm_process(args.seed, args.platforms, latency, args.farm) as running:
         specs = running.specs
         unfit = [(spec.id, handle) for spec in specs for handle in HANDLES if handle_is_invalid(spec, handle)]
         if unfit:
@@ -246,6 +256,7 @@ def measure(args: argparse.Namespace, latency: float, workdir: Path) -> dict[str
     slowest = sorted(engine.finished, key=engine.finished.__getitem__, reverse=True)[:5]
     row: dict[str, Any] = {
         "latency_s": latency,
+        "farm": args.farm,
         "seed": args.seed,
         "platforms": len(specs),
         "handles": len(HANDLES),
@@ -346,7 +357,8 @@ def markdown(rows: Sequence[dict[str, Any]]) -> str:
 def notes(row: dict[str, Any]) -> list[str]:
     at = f"{row['latency_s'] * 1000:g} ms"
     lines = [
-        f"- At {at} (seed {row['seed']}): CPU {row['cpu_s']:.2f} s; the farm saw {row['farm_requests']} requests, "
+        f"- At {at} ({row['farm']} farm, seed {row['seed']}): CPU {row['cpu_s']:.2f} s; "
+        f"the farm saw {row['farm_requests']} requests, "
         f"{row['farm_throttled']} refused by a rate limit, {row['farm_flaky']} flaky 503s; floor set by "
         f"{row['floor_set_by']}."
     ]
@@ -448,6 +460,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--latencies", type=float, nargs="+", default=[0.0, 0.15], metavar="S")
     parser.add_argument("--seed", type=int, default=11)
     parser.add_argument("--platforms", type=int, default=400)
+    parser.add_argument("--farm", choices=tuple(FARMS), default="standard",
+                        help="standard (slow and rate-limited hosts too) or unthrottled (without them)")  # fmt: skip
     parser.add_argument("--reference", action=argparse.BooleanOptionalAction, default=True,
                         help="also run Sherlock and Maigret, each on a fresh farm (default: on)")  # fmt: skip
     parser.add_argument("--workdir", type=Path, help="keep the reference tools' files here (default: a temp dir)")
