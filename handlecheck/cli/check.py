@@ -23,6 +23,7 @@ from .common import (
     http_options,
     open_output,
     progress_bar,
+    report_shown,
     say_unreachable,
     stop_exit,
     stopped,
@@ -60,7 +61,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         progress.close()
         summary = summarise(results, time.monotonic() - started)
         unreachable = summary.unreachable and stop is None
-        if not streaming and (args.output or not unreachable):
+        if not streaming and report_shown(args.output, unreachable):
             if args.format == "json":
                 out.write(render_json(results, summary))
             else:

@@ -184,6 +184,12 @@ def use_color(args: argparse.Namespace, out: IO[str]) -> bool:
     return out.isatty() and "NO_COLOR" not in os.environ
 
 
+def report_shown(output: str | None, unreachable: bool) -> bool:
+    """Whether a command writes its report: always into -o FILE; on stdout, not when no platform
+    could be reached (then `say_unreachable`'s one line says all a table of `unknown` would)."""
+    return bool(output) or not unreachable
+
+
 def say_unreachable(cause: str) -> None:
     print(f"handlecheck: error: no platform could be reached ({cause}); check the network or --proxy", file=sys.stderr)
 

@@ -23,6 +23,7 @@ from .common import (
     http_options,
     open_output,
     progress_bar,
+    report_shown,
     say_unreachable,
     with_domains,
 )
@@ -75,7 +76,7 @@ def _hunt(
     )  # fmt: skip
     progress.close()
     summary = summarise(report.results)
-    if args.output or not summary.unreachable:  # offline: one line, not an empty table
+    if report_shown(args.output, summary.unreachable):
         with ExitStack() as stack:
             open_output(stack, args.output, "findings").write(render_findings(report, depth, summary, args.format))
     if summary.unreachable:

@@ -37,6 +37,7 @@ from .common import (
     http_options,
     open_output,
     progress_bar,
+    report_shown,
     say_unreachable,
     stop_exit,
     stopped,
@@ -102,7 +103,7 @@ def cmd_platforms_selfcheck(args: argparse.Namespace) -> int:
     counts = health_counts(reports)
     asked = summarise(r for report in reports for r in (report.canary, report.control) if r is not None)
     unreachable = asked.unreachable and stop is None
-    if args.output or not unreachable:  # offline: one line, not a table of unreachable platforms
+    if report_shown(args.output, unreachable):
         with ExitStack() as stack:
             open_output(stack, args.output, "selfcheck report").write(render_selfcheck(reports, args.format))
     if args.skip_file_out:

@@ -52,6 +52,7 @@ from .common import (
     http_options,
     open_output,
     progress_bar,
+    report_shown,
     say_unreachable,
     scan_domains,
     stop_exit,
@@ -255,7 +256,7 @@ class _BulkRun:
     def _write(self, report: ScanReport, config: Config | None = None) -> None:
         fmt = self.args.format
         if not self.bulk:
-            if self.args.output or self.unreachable is None:  # offline: one line, not a table of `unknown`
+            if report_shown(self.args.output, self.unreachable is not None):
                 self._show(report, config)
             for target in self.reports:
                 write_atomic(target.path, _render(target.format, report, config), "report")
