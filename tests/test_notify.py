@@ -21,6 +21,7 @@ from typing import Any
 import pytest
 import trustme
 from aiohttp import web
+from aiohttp.abc import AbstractResolver, ResolveResult
 from aiohttp.test_utils import TestServer
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP as SMTPServer
@@ -188,6 +189,11 @@ def test_parse_target_finds_the_channel(text: str, channel: Channel, label: str)
         ("smtp://mail.example.org/?to=a@x.org&starttls=maybe", "starttls is 1 or 0"),
         ("smtp://me@mail.example.org/?to=a@x.org", "unencrypted"),
         ("smtp://me@mail.example.org/?to=a@x.org&starttls=1&password_env=NOPE", "NOPE is not set"),
+        ("http://hooks.example.org/SECRET", "unencrypted: use https://"),
+        ("https://169.254.169.254/latest/SECRET", "link-local or cloud metadata address"),
+        ("webhook+http://[fd00:ec2::254]/SECRET", "link-local or cloud metadata address"),
+        ("smtp://169.254.169.254/?to=a@x.org", "link-local or cloud metadata address"),
+        ("https://2852039166/SECRET", "not a dotted quad"),
     ],
 )
 def test_parse_target_refuses(text: str, says: str) -> None:
@@ -288,6 +294,43 @@ async def test_each_channel_gets_one_message(hooks: Hooks, inbox: tuple[Inbox, i
     for alert in ALERTS:
         assert alert.text in text
     assert "https://x.example/acme_support" in text and "Evidence SHA-256: " + "ab" * 32 in text
+
+
+class Resolves(AbstractResolver):
+    """Every name resolves to `address`: what a name pointed at a metadata service looks like."""
+
+    def __init__(self, address: str) -> None:
+        self.address = address
+        self.asked: list[str] = []
+
+    async def resolve(self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET) -> list[ResolveResult]:
+        self.asked.append(host)
+        return [{"hostname": host, "host": self.address, "port": port, "family": socket.AF_INET, "proto": 0,
+                 "flags": socket.AI_NUMERICHOST}]  # fmt: skip
+
+    async def close(self) -> None:
+        return None
+
+
+async def test_a_name_that_resolves_to_a_metadata_address_gets_nothing() -> None:
+    resolver = Resolves("169.254.169.254")
+    targets = [parse_target("https://hooks.example.org/x", {}), parse_target("smtp://mail.example.org/?to=a@x.org", {})]
+    hook, mail = await send(targets, ALERTS, RUN, timeout=5, resolver=resolver)
+    assert sorted(resolver.asked) == ["hooks.example.org", "mail.example.org"]
+    for delivery in (hook, mail):
+        assert not delivery.ok and "resolves only to link-local or cloud metadata addresses" in delivery.detail
+
+
+async def test_names_are_resolved_through_the_given_resolver(hooks: Hooks, inbox: tuple[Inbox, int]) -> None:
+    port = hooks.base.rsplit(":", 1)[1]
+    resolver = Resolves("127.0.0.1")
+    targets = [
+        parse_target(f"webhook+http://localhost:{port}/hook", {}),
+        parse_target(f"smtp://localhost:{inbox[1]}/?to=a@x.org", {}),
+    ]
+    hook, mail = await send(targets, ALERTS, RUN, timeout=5, resolver=resolver)
+    assert hook.ok and mail.ok, (hook, mail)
+    assert resolver.asked == ["localhost", "localhost"] and len(inbox[0].messages) == 1
 
 
 async def test_no_alerts_sends_nothing(hooks: Hooks, inbox: tuple[Inbox, int]) -> None:

@@ -3,7 +3,9 @@
 Nothing raises: each target ends as a Delivery, whose detail names the target by its label
 and never by its URL. Each target has `timeout` seconds in all, retries included; a server
 that never answers, or answers slowly, is left when they are spent, and at most BODY_BYTES
-of any answer are read.
+of any answer are read. Host names go through the engine's `CachingResolver`, so a name that
+resolves only to a link-local or cloud metadata address is refused, webhook and mail server
+alike, as `parse_target` refuses such an address written out.
 """
 
 from __future__ import annotations
@@ -23,11 +25,13 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import aiohttp
+from aiohttp.abc import AbstractResolver
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, stop_after_attempt, wait_random_exponential
 from yarl import URL
 
 from ..alerts import Alert
 from ..net.bodies import read_capped
+from ..net.resolver import CachingResolver, RefusedAddress
 from ..text import plural, printable
 from .messages import RunInfo, email_message, slack_payload, teams_payload, webhook_payload
 from .targets import Channel, Security, Smtp, Target
@@ -60,27 +64,46 @@ class _Retryable(_Failed):
 
 
 async def send(
-    targets: Sequence[Target], alerts: Sequence[Alert], run: RunInfo, *, timeout: float = 15.0
+    targets: Sequence[Target],
+    alerts: Sequence[Alert],
+    run: RunInfo,
+    *,
+    timeout: float = 15.0,
+    resolver: AbstractResolver | None = None,
 ) -> list[Delivery]:
     """One message per target, sent concurrently; nothing at all when there are no alerts.
-    The Deliveries come in the order of `targets`."""
+    The Deliveries come in the order of `targets`. `resolver` is asked for host names (default:
+    the system's), through the guard that refuses metadata addresses."""
     if not alerts or not targets:
         return []
-    async with aiohttp.ClientSession(
-        timeout=aiohttp.ClientTimeout(total=timeout), headers={"User-Agent": "handlecheck"}, trust_env=False
-    ) as session:
-        return list(await asyncio.gather(*(_deliver(session, target, alerts, run, timeout) for target in targets)))
+    guarded = CachingResolver(resolver)
+    try:
+        async with aiohttp.ClientSession(
+            connector=aiohttp.TCPConnector(resolver=guarded, use_dns_cache=False),
+            timeout=aiohttp.ClientTimeout(total=timeout),
+            headers={"User-Agent": "handlecheck"},
+            trust_env=False,
+        ) as session:
+            sending = (_deliver(session, guarded, target, alerts, run, timeout) for target in targets)
+            return list(await asyncio.gather(*sending))
+    finally:
+        await guarded.close()
 
 
 async def _deliver(
-    session: aiohttp.ClientSession, target: Target, alerts: Sequence[Alert], run: RunInfo, timeout: float
+    session: aiohttp.ClientSession,
+    resolver: AbstractResolver,
+    target: Target,
+    alerts: Sequence[Alert],
+    run: RunInfo,
+    timeout: float,
 ) -> Delivery:
     tried: list[str] = []  # why each attempt failed, for when time runs out
     try:
         async with asyncio.timeout(timeout):
             if target.smtp is not None:
                 message = email_message(alerts, run, target.smtp.sender, target.smtp.recipients)
-                done = await _mail(target.smtp, message, timeout)
+                done = await _mail(target.smtp, message, timeout, resolver)
             else:
                 done = await _post(session, target, _PAYLOADS[target.channel](alerts, run), tried)
     except TimeoutError:
@@ -147,7 +170,9 @@ async def _attempt(session: aiohttp.ClientSession, url: str, body: bytes) -> str
         raise  # the time is spent: no retry
     except aiohttp.ClientSSLError as exc:
         raise _Failed(f"TLS failure: {_why(exc.os_error)}") from None
-    except aiohttp.ClientConnectorDNSError:
+    except aiohttp.ClientConnectorDNSError as exc:
+        if isinstance(exc.os_error, RefusedAddress):
+            raise _Failed(str(exc.os_error)) from None
         raise _Failed("host not found") from None
     except aiohttp.ClientConnectorError as exc:
         raise _Retryable(f"cannot connect: {_why(exc.os_error)}") from None
@@ -168,10 +193,17 @@ async def _attempt(session: aiohttp.ClientSession, url: str, body: bytes) -> str
     raise _Failed(outcome)
 
 
-async def _mail(smtp: Smtp, message: EmailMessage, timeout: float) -> str:
-    """Send with smtplib in a thread; if the time runs out, the connection is shut so that the
-    thread ends too, instead of waiting on a server that drags the conversation out."""
-    mailer = _Mailer(smtp, timeout)
+async def _mail(smtp: Smtp, message: EmailMessage, timeout: float, resolver: AbstractResolver) -> str:
+    """Send with smtplib in a thread, to the addresses `resolver` allows for the mail server;
+    if the time runs out, the connection is shut so that the thread ends too, instead of
+    waiting on a server that drags the conversation out."""
+    try:
+        found = await resolver.resolve(smtp.host, smtp.port, socket.AF_UNSPEC)
+    except RefusedAddress as exc:
+        raise _Failed(str(exc)) from None
+    except OSError:
+        raise _Failed("host not found") from None
+    mailer = _Mailer(smtp, [result["host"] for result in found], timeout)
     try:
         refused = await asyncio.to_thread(mailer.send, message)
     except asyncio.CancelledError:
@@ -185,8 +217,9 @@ async def _mail(smtp: Smtp, message: EmailMessage, timeout: float) -> str:
 class _Mailer:
     """One SMTP conversation, run in a thread; `abort` may be called from any other thread."""
 
-    def __init__(self, smtp: Smtp, timeout: float) -> None:
+    def __init__(self, smtp: Smtp, addresses: list[str], timeout: float) -> None:
         self._smtp = smtp
+        self._addresses = addresses  # the mail server's, in the order to try them
         self._timeout = timeout  # for each step (connect, each answer); the whole is bounded by `_mail`
         self._client: smtplib.SMTP | None = None
 
@@ -204,12 +237,25 @@ class _Mailer:
         client._host = smtp.host  # type: ignore[attr-defined]
         self._client = client
         with client:
-            client.connect(smtp.host, smtp.port)
+            self._connect(client)
             if smtp.security is Security.STARTTLS:
                 client.starttls(context=context)
             if smtp.user is not None and smtp.password is not None:
                 client.login(smtp.user, smtp.password)
             return client.send_message(message, from_addr=smtp.sender, to_addrs=list(smtp.recipients))
+
+    def _connect(self, client: smtplib.SMTP) -> None:
+        """The first address that takes the connection; the last failure if none does."""
+        failure: OSError = OSError(f"no address for {self._smtp.host}")
+        for address in self._addresses:
+            try:
+                client.connect(address, self._smtp.port)
+                return
+            except smtplib.SMTPException:  # connected: the server's answer is the outcome
+                raise
+            except OSError as exc:
+                failure = exc
+        raise failure
 
     def abort(self) -> None:
         client = self._client

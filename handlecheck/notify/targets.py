@@ -18,6 +18,7 @@ from enum import StrEnum
 from urllib.parse import SplitResult, parse_qsl, unquote, urlsplit
 
 from ..errors import InputError
+from ..rules.addresses import host_refusal
 from ..text import printable
 
 
@@ -72,7 +73,7 @@ _ADDRESS = re.compile(r"[^@\s,;<>()\"'\\]+@[^@\s,;<>()\"'\\]+")
 _SMTP_OPTIONS = frozenset({"to", "from", "starttls", "password_env"})
 _YES, _NO = frozenset({"1", "true", "yes", "on"}), frozenset({"0", "false", "no", "off", ""})
 ACCEPTED = (
-    "https://… (JSON webhook), slack+https://…, teams+https://…, webhook+https://…, "
+    "https://… (JSON webhook; http:// only to this machine), slack+https://…, teams+https://…, webhook+https://…, "
     "smtp://[user@]host[:port]/?to=a@x.org[&from=…][&starttls=1], smtps://…, or env:NAME"
 )
 
@@ -98,6 +99,9 @@ def parse_target(text: str, environ: Mapping[str, str]) -> Target:
     except ValueError as exc:
         raise InputError(f"--notify {shown}: not a usable URL ({exc})") from None
     scheme, host = parts.scheme.lower(), parts.hostname or ""
+    refusal = host_refusal(host) if host else None
+    if refusal is not None:  # alerts never go to a machine's own credentials service
+        raise InputError(f"--notify {shown}: {refusal}")
     if parts.password is not None and written is not None and written.password == parts.password:
         hint = "export WEBHOOK_PASSWORD='…' and write ${WEBHOOK_PASSWORD} in its place"
         if scheme in ("smtp", "smtps"):
@@ -109,6 +113,10 @@ def parse_target(text: str, environ: Mapping[str, str]) -> Target:
         raise InputError(f"--notify {shown}: not a notification address; accepted: {ACCEPTED}")
     if not host:
         raise InputError(f"--notify {shown}: the URL names no host")
+    if scheme == "http" and not _loopback(host):
+        raise InputError(
+            f"--notify {shown}: the alerts and the webhook's key would cross the network unencrypted: use https://"
+        )
     vendor = _vendor(host)
     if vendor and written is not None and _secret_part(written) == _secret_part(parts):
         variable = f"{vendor.upper()}_WEBHOOK_URL"
