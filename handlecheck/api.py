@@ -16,7 +16,8 @@ give the same report for the same inputs.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+from collections.abc import AsyncGenerator, Callable, Iterable, Sequence
+from contextlib import aclosing
 from datetime import timedelta
 from pathlib import Path
 
@@ -57,13 +58,13 @@ def platforms_of(source: PlatformSource) -> Sequence[Platform]:
 
 async def check(
     handles: Iterable[str], platforms: PlatformSource = None, *, options: HttpOptions | None = None
-) -> AsyncIterator[Result]:
+) -> AsyncGenerator[Result, None]:
     """Yield one Result per (handle, platform), in the order they complete. Raises
     InputError for a handle that cannot be a handle anywhere."""
     normalised = list(dict.fromkeys(normalise(h) for h in handles))
     chosen = platforms_of(platforms)
-    async with Checker(options) as checker:
-        async for result in checker.run(normalised, chosen):
+    async with Checker(options) as checker, aclosing(checker.run(normalised, chosen)) as results:
+        async for result in results:
             yield result
 
 
@@ -151,7 +152,7 @@ async def scan_many(
     evidence: EvidencePlan | None = None,
     workers: int = 1,
     broker: Broker | None = None,
-) -> AsyncIterator[BrandOutcome]:
+) -> AsyncGenerator[BrandOutcome, None]:
     """Scan many brands over one session (as `handlecheck scan --input`), yielding each
     brand's outcome as it finishes: its report, what changed since its last complete scan in
     `history`, which `policies` it breaks, and the alerts `alert_on` matches (default: the
@@ -164,8 +165,9 @@ async def scan_many(
         on_result=on_result, alert_on=alert_on, evidence=evidence, workers=workers,
         broker=broker,
     )  # fmt: skip
-    async for outcome in bulk.run(configs):
-        yield outcome
+    async with aclosing(bulk.run(configs)) as outcomes:
+        async for outcome in outcomes:
+            yield outcome
 
 
 def scan_many_sync(
@@ -226,10 +228,11 @@ def hunt_sync(
 
 async def selfcheck(
     platforms: PlatformSource = None, *, options: HttpOptions | None = None, seed: int | None = None
-) -> AsyncIterator[PlatformHealth]:
+) -> AsyncGenerator[PlatformHealth, None]:
     """Prove each platform's rule online: its canary must read taken, a random name must not."""
-    async for health in _selfcheck(platforms_of(platforms), options, seed=seed):
-        yield health
+    async with aclosing(_selfcheck(platforms_of(platforms), options, seed=seed)) as healths:
+        async for health in healths:
+            yield health
 
 
 def selfcheck_sync(

@@ -155,6 +155,29 @@ def test_module_entry_point_help_and_errors_without_traceback(tmp_path: Path):
     assert "Traceback" not in run.stderr and run.stderr.count("\n") == 1
 
 
+@pytest.mark.parametrize(
+    ("argv", "says"),
+    [
+        (
+            ["scan", "acme", "--max-age", "nan"],
+            "handlecheck scan: error: argument --max-age: 'nan' is not a number of hours",
+        ),
+        (["scan", "acme", "--max-age", "inf"], "'inf' must be between 0 and 87840 hours"),
+        (["scan", "acme", "--max-age", "-5"], "'-5' must be between 0 and 87840 hours"),
+        (["check", "acme", "--timeout", "1e12"], "'1e12' must be between 0 and 86400 seconds"),
+        (["check", "-acme"], "as in: handlecheck check -- -acme"),
+        (["frob"], "invalid choice: 'frob'"),
+        ([], "required: COMMAND (see handlecheck --help)"),
+    ],
+)
+def test_an_argument_error_is_one_line_naming_where_help_is(argv: list[str], says: str, capsys):
+    with pytest.raises(SystemExit) as stop:
+        main(argv)
+    assert stop.value.code == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and says in err and " --help" in err
+
+
 async def test_ctrl_c_keeps_what_was_gathered_and_exits_130(sim: Simulator, platform_file: PlatformFile, tmp_path):
     quick = await sim.site(behave.profiles({"acme"}))
     stuck = await sim.site(behave.slow(30))

@@ -217,3 +217,58 @@ async def test_scan_whose_history_fills_the_disk_writes_the_partial_report_and_e
     assert "Traceback" not in err
     partial = json.loads(report.read_text())
     assert partial["brand"] == "acme" and "quick" in {r["platform"] for r in partial["results"]}
+
+
+# --- standard output, and a report that cannot be written after the checks ----------------
+
+
+def _program(*args: str, stdout: int | Path = subprocess.PIPE) -> subprocess.CompletedProcess[str]:
+    if isinstance(stdout, Path):
+        with stdout.open("w") as sink:
+            return subprocess.run([sys.executable, "-m", "handlecheck", *args], stdout=sink,
+                                  stderr=subprocess.PIPE, text=True, timeout=60, check=False)  # fmt: skip
+    return subprocess.run([sys.executable, "-m", "handlecheck", *args], stdout=stdout,
+                          stderr=subprocess.PIPE, text=True, timeout=60, check=False)  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "command",
+    [["platforms", "list"], ["lookalikes", "paypal", "--max", "5"], ["lookalikes", "paypal", "--format", "json"]],
+)
+def test_standard_output_on_a_full_disk_is_one_line(command: list[str]):
+    full = Path("/dev/full")
+    if not full.exists():
+        pytest.skip("no /dev/full on this system")
+    run = _program(*command, stdout=full)
+    assert run.returncode == 2, run.stderr
+    assert run.stderr.splitlines() == ["handlecheck: error: cannot write to standard output: No space left on device"]
+
+
+def test_standard_output_closed_by_its_reader_is_quiet():
+    process = subprocess.Popen([sys.executable, "-m", "handlecheck", "platforms", "list"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)  # fmt: skip
+    assert process.stdout is not None and process.stderr is not None
+    process.stdout.readline()
+    process.stdout.close()  # as `| head -1` does
+    assert process.wait(timeout=60) == 0
+    assert process.stderr.read() == b""
+
+
+async def test_a_scan_report_that_cannot_be_written_is_one_line_after_the_checks(
+    sim: Simulator, platform_file: PlatformFile, tmp_path: Path
+):
+    """The checks ran, then the report's path is a folder: one line, exit 2, and no noise from
+    the checks' machinery being torn down (each stream of results is closed where it is read)."""
+    site = await sim.site(behave.profiles({"acme"}))
+    path = platform_file(profile_entry("one", site.base))
+    folder = tmp_path / "report.json"
+    folder.mkdir()
+    run = await asyncio.to_thread(
+        _program, "scan", "acme", "--platforms", str(path), "--no-db", "--depth", "quick", "--no-progress",
+        "-o", str(folder),
+    )  # fmt: skip
+    assert run.returncode == 2, run.stderr
+    assert run.stderr.splitlines() == [
+        f"handlecheck: error: cannot write report {folder}: Is a directory (check the path)"
+    ]
+    assert site.requests > 0, "the report is written after the checks"

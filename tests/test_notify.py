@@ -303,7 +303,9 @@ class Resolves(AbstractResolver):
         self.address = address
         self.asked: list[str] = []
 
-    async def resolve(self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET) -> list[ResolveResult]:
+    async def resolve(
+        self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
+    ) -> list[ResolveResult]:
         self.asked.append(host)
         return [{"hostname": host, "host": self.address, "port": port, "family": socket.AF_INET, "proto": 0,
                  "flags": socket.AI_NUMERICHOST}]  # fmt: skip

@@ -18,6 +18,7 @@ from ..errors import HandlecheckError
 from ..text import printable
 from .common import EXIT_OK, EXIT_USAGE, stop_exit, stopped
 from .parser import build_parser
+from .stdout import guarded_stdout
 
 __all__ = ["build_parser", "console", "main"]
 
@@ -32,7 +33,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     run: Callable[[argparse.Namespace], int] = args.run
     try:
-        return run(args)
+        with guarded_stdout():
+            return run(args)
     except HandlecheckError as exc:
         print(f"handlecheck: error: {printable(str(exc))}", file=sys.stderr)  # it may quote a file's text
         return EXIT_USAGE

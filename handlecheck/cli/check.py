@@ -6,7 +6,7 @@ import argparse
 import sys
 import time
 from collections.abc import Callable, Sequence
-from contextlib import ExitStack
+from contextlib import ExitStack, aclosing
 
 from .. import aio
 from ..api import check
@@ -88,5 +88,6 @@ async def _collect(
     record: Callable[[Result], None],
 ) -> None:
     """`handlecheck.check` on the handles as typed (it normalises them itself)."""
-    async for result in check(handles, platforms, options=options):
-        record(result)
+    async with aclosing(check(handles, platforms, options=options)) as results:
+        async for result in results:
+            record(result)

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Sequence
+from typing import NoReturn
 
 from .. import __version__
 from ..candidates import KEYBOARDS
 from ..domain import Depth, Technique
 from ..net.http import DEFAULT_USER_AGENT, HttpOptions
 from .check import cmd_check
-from .common import FORMATS, add_domains
+from .common import EXIT_USAGE, FORMATS, add_domains
 from .evidence import add_evidence_command
 from .history import add_history_commands
 from .lookalikes import cmd_lookalikes
@@ -150,8 +151,19 @@ def add_output(parser: argparse.ArgumentParser, formats: Sequence[str]) -> None:
     group.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
 
 
+class OneLineParser(argparse.ArgumentParser):
+    """An argument error is one line naming the command, the fault and where help is, not the
+    whole usage (two dozen lines for `scan`) above it."""
+
+    def error(self, message: str) -> NoReturn:
+        hint = f"see {self.prog} --help"
+        if "required: HANDLE" in message or "required: BRAND" in message:
+            hint += f"; a name that starts with '-' goes after --, as in: {self.prog} -- -acme"
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message} ({hint})\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser: argparse.ArgumentParser = OneLineParser(
         prog="handlecheck",
         description="Check whether a brand's handle is registered on social platforms.",
         epilog=(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 from collections.abc import Callable
 
 
@@ -25,14 +26,27 @@ positive_int = whole_number(1)
 non_negative_int = whole_number(0)
 
 
-def seconds(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
-    if not 0 <= value <= 86400:
-        raise argparse.ArgumentTypeError(f"{text!r} must be between 0 and 86400 seconds")
-    return value
+def number_between(low: float, high: float, unit: str) -> Callable[[str], float]:
+    """A number of `unit` from `low` to `high` (nan is no number; inf is out of range)."""
+
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            value = math.nan
+        if math.isnan(value):
+            raise argparse.ArgumentTypeError(f"{text!r} is not a number of {unit}")
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"{text!r} must be between {low:g} and {high:g} {unit}")
+        return value
+
+    return parse
+
+
+seconds = number_between(0, 86400, "seconds")
+
+
+hours = number_between(0, 24 * 366 * 10, "hours")  # ten years: "reuse every answer"
 
 
 def id_list(text: str) -> list[str]:

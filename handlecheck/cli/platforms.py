@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from contextlib import ExitStack
+from contextlib import ExitStack, aclosing
 from dataclasses import replace
 from pathlib import Path
 
@@ -90,9 +90,10 @@ def cmd_platforms_selfcheck(args: argparse.Namespace) -> int:
     progress = progress_bar(args, "platform", len(platforms))
 
     async def run() -> None:
-        async for report in selfcheck(platforms, http_options(args), seed=args.seed):
-            reports.append(report)
-            progress.update()
+        async with aclosing(selfcheck(platforms, http_options(args), seed=args.seed)) as healths:
+            async for report in healths:
+                reports.append(report)
+                progress.update()
 
     stop: KeyboardInterrupt | None = None
     try:

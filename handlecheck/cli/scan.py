@@ -6,7 +6,7 @@ import argparse
 import os
 import sys
 from collections.abc import Callable, Iterable, Sequence
-from contextlib import ExitStack
+from contextlib import ExitStack, aclosing
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -233,10 +233,11 @@ class _BulkRun:
         self.bar.update()
 
     async def scan_all(self, configs: Iterable[Config], total: int) -> None:
-        async for outcome in self.scanner.run(configs):
-            self.brands_done += 1
-            self.bar.set_postfix_str(f"{self.brands_done}/{total} brands", refresh=False)
-            self._conclude(outcome)
+        async with aclosing(self.scanner.run(configs)) as outcomes:  # closed here if a report fails
+            async for outcome in outcomes:
+                self.brands_done += 1
+                self.bar.set_postfix_str(f"{self.brands_done}/{total} brands", refresh=False)
+                self._conclude(outcome)
 
     def _conclude(self, outcome: BrandOutcome) -> None:
         report = outcome.report

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from ..errors import InputError
 from ..net.pool import default_workers
 from .history import DB_HELP
+from .parser_types import hours
 
 MAX_WORKERS = 64
 SCAN_FORMATS = ("table", "markdown", "json", "csv", "html", "junit")
@@ -65,7 +66,7 @@ def add_ci(parser: argparse.ArgumentParser) -> None:
                       "the fleet's shared secret")  # fmt: skip
     bulk.add_argument("--db", metavar="PATH|URL", help=DB_HELP)
     bulk.add_argument("--no-db", action="store_true", help="keep no history")
-    bulk.add_argument("--max-age", type=float, default=24.0, metavar="HOURS",
+    bulk.add_argument("--max-age", type=hours, default=24.0, metavar="HOURS",
                       help="answers younger than this are reused, not asked again (default %(default)s)")  # fmt: skip
     bulk.add_argument("--fail-on", default="never", metavar="POLICY",
                       help="exit 1 when it matches: never, available, lookalike, new-lookalike, changed "

@@ -10,7 +10,8 @@ import asyncio
 import logging
 import os
 from collections import OrderedDict
-from collections.abc import AsyncIterator, Callable, Hashable, Iterable, Mapping, Sequence
+from collections.abc import AsyncGenerator, Callable, Hashable, Iterable, Mapping, Sequence
+from contextlib import aclosing
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from types import TracebackType
@@ -90,15 +91,16 @@ class Checker:
         await self._client.__aexit__(exc_type, exc, tb)
         patterns.end_run(self._patterns)
 
-    async def run(self, handles: Sequence[str], platforms: Sequence[Platform]) -> AsyncIterator[Result]:
+    async def run(self, handles: Sequence[str], platforms: Sequence[Platform]) -> AsyncGenerator[Result, None]:
         """Yield one Result per (handle, platform) as each completes.
 
         The most rate-limited platforms come first, so their hosts are first in the
         scheduler's line; each host then keeps its own pace (see `run_pairs`).
         """
         ordered = sorted(platforms, key=self.pace, reverse=True)
-        async for result in self.run_pairs((h, p) for h in handles for p in ordered):
-            yield result
+        async with aclosing(self.run_pairs((h, p) for h in handles for p in ordered)) as results:
+            async for result in results:
+                yield result
 
     @property
     def reachability(self) -> Reachability:
@@ -126,7 +128,7 @@ class Checker:
         every request a slow host must serve is queued from the start, not found late."""
         return sorted(pairs, key=lambda pair: self.pace(pair[1]), reverse=True)
 
-    async def run_pairs(self, pairs: Iterable[tuple[str, Platform]]) -> AsyncIterator[Result]:
+    async def run_pairs(self, pairs: Iterable[tuple[str, Platform]]) -> AsyncGenerator[Result, None]:
         """Yield one Result per pair as each completes, each host served at its own pace (see
         `scheduler`): at most four checks per request `concurrency` allows in progress (a
         check waiting for its host's turn costs little; the HTTP client still caps requests in
@@ -139,8 +141,9 @@ class Checker:
             running=4 * self.options.concurrency,
             lookahead=LOOKAHEAD,
         )
-        async for result in scheduler.run(pairs):
-            yield result
+        async with aclosing(scheduler.run(pairs)) as results:  # its checks end with it
+            async for result in results:
+                yield result
 
     def _host_of(self, platform: Platform) -> Hashable:
         """The host a platform's first request goes to: the queue its checks wait in."""

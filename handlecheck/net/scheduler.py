@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter, deque
-from collections.abc import AsyncIterator, Awaitable, Callable, Hashable, Iterable
+from collections.abc import AsyncGenerator, Awaitable, Callable, Hashable, Iterable
 from itertools import islice
 from typing import Generic, TypeVar
 
@@ -49,7 +49,7 @@ class FairScheduler(Generic[Item, Outcome]):
         self._any_done = asyncio.Event()
         self._buffered = 0
 
-    async def run(self, items: Iterable[Item]) -> AsyncIterator[Outcome]:
+    async def run(self, items: Iterable[Item]) -> AsyncGenerator[Outcome, None]:
         source = iter(items)
         exhausted = False
         try:

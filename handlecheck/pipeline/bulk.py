@@ -16,7 +16,7 @@ A brand listed twice is recorded in that one scan too.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+from collections.abc import AsyncGenerator, Callable, Iterable, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import timedelta
@@ -94,7 +94,7 @@ class BulkScan:
         self.on_planned = on_planned
         self._unfinished: dict[int, tuple[Config, Progress]] = {}
 
-    async def run(self, configs: Iterable[Config]) -> AsyncIterator[BrandOutcome]:
+    async def run(self, configs: Iterable[Config]) -> AsyncGenerator[BrandOutcome, None]:
         outcomes: asyncio.Queue[BrandOutcome | None] = asyncio.Queue(maxsize=BRANDS_AT_ONCE)
         source = iter(configs)
         keeper = EvidenceKeeper(self.evidence) if self.evidence is not None else None

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Iterable, Sequence
+from contextlib import aclosing
 
 from ..candidates import DEFAULT_AFFIXES, LAYOUTS, Brand, generate
 from ..domain import DEPTHS, Candidate, Depth, Finding, HuntReport, Owned, Technique
@@ -74,16 +75,18 @@ async def hunt(
     results: list[Result] = []
     owned_seen = 0
     taken: list[Result] = []
-    async for result in checker.run_pairs(checker.slowest_first((c.handle, platform) for c, platform in pairs)):
-        results.append(result)
-        if on_result is not None:
-            on_result(result)
-        if result.verdict is not Verdict.TAKEN:
-            continue
-        if (result.platform, canonical(result.handle, by_id[result.platform])) in mine:
-            owned_seen += 1
-            continue
-        taken.append(result)
+    checks = checker.run_pairs(checker.slowest_first((c.handle, platform) for c, platform in pairs))
+    async with aclosing(checks) as answered:
+        async for result in answered:
+            results.append(result)
+            if on_result is not None:
+                on_result(result)
+            if result.verdict is not Verdict.TAKEN:
+                continue
+            if (result.platform, canonical(result.handle, by_id[result.platform])) in mine:
+                owned_seen += 1
+                continue
+            taken.append(result)
     # Read where the platform entry says how; the page is kept, as the evidence of an impersonator.
     read = [r for r in taken if by_id[r.platform].profile is not None]
     fetched = await asyncio.gather(*(checker.profile_page(r.handle, by_id[r.platform]) for r in read))

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable, Sequence
+from contextlib import aclosing
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
@@ -91,9 +92,10 @@ async def scan(
         if on_result is not None:
             on_result(result)
 
-    async for result in checker.run_pairs(checker.slowest_first(pairs)):
-        gathered.results.append(result)
-        keep(result)
+    async with aclosing(checker.run_pairs(checker.slowest_first(pairs))) as answered:
+        async for result in answered:
+            gathered.results.append(result)
+            keep(result)
     gathered.results = await _with_registrations(checker, gathered.results, {p.id: p for p in platforms})
     checked = time.monotonic()
     handles_only = [p for p in platforms if not is_domain(p)]  # lookalike domains: on request (lookalikes --domains)

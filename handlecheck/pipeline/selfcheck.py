@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import random
 import string
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncGenerator, Sequence
+from contextlib import aclosing
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -112,7 +113,7 @@ def judge(platform: Platform, canary: Result | None, control: Result | None) -> 
 
 async def selfcheck(
     platforms: Sequence[Platform], options: HttpOptions | None = None, *, seed: int | None = None
-) -> AsyncIterator[PlatformHealth]:
+) -> AsyncGenerator[PlatformHealth, None]:
     """Yield the health of each platform as soon as both of its answers are in."""
     rng = random.Random(seed)
     wanted: dict[str, list[str]] = {}
@@ -128,8 +129,8 @@ async def selfcheck(
         if not names:
             yield judge(platform, None, None)
     answers: dict[str, dict[str, Result]] = {}
-    async with Checker(options) as checker:
-        async for result in checker.run_pairs(pairs):
+    async with Checker(options) as checker, aclosing(checker.run_pairs(pairs)) as answered:
+        async for result in answered:
             got = answers.setdefault(result.platform, {})
             got[result.handle] = result
             names = wanted[result.platform]
