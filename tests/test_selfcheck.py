@@ -83,6 +83,22 @@ async def test_selfcheck_cli_writes_a_skip_file_that_check_honours(four_sites: P
     assert checked == {"healthy", "nocanary"}
 
 
+async def test_the_skip_file_is_updated_for_the_platforms_judged_and_keeps_the_others(
+    four_sites: Path, tmp_path: Path, capsys
+):
+    """A run that could not judge a platform (unreachable, stopped before it, not selected)
+    leaves its old line: a stop or an outage never makes a broken rule usable again."""
+    skip = tmp_path / "broken.txt"
+    skip.write_text("# earlier\nhealthy\twas broken\ndead\twas broken\nelsewhere\tnot in this file\n")
+    argv = ["platforms", "selfcheck", "--platforms", str(four_sites), "--skip-file", str(skip),
+            "--timeout", "2", "--retries", "0", "--no-progress"]  # fmt: skip
+    assert await asyncio.to_thread(main, argv) == 1
+    assert read_skip_file(skip) == {"stale", "all200", "dead", "elsewhere"}, "healthy works again: it is dropped"
+    assert "dead\twas broken" in skip.read_text()
+    said = capsys.readouterr().err
+    assert f"4 broken platform ids written to {skip} (2 kept from before: not judged this run)" in said
+
+
 def _result(handle: str, verdict: Verdict, reason: Reason | None = None) -> Result:
     from datetime import UTC, datetime
 

@@ -192,23 +192,30 @@ async def test_bulk_scan_stopped_by_sighup_writes_partial_reports_and_resumes(
             assert [(s.id, s.status) for s in history.scans(brand)] == [(scan_id, "done")]
 
 
-async def test_lookalike_check_stopped_by_sigterm_leaves_the_old_report(
+async def test_lookalike_check_stopped_by_sigterm_keeps_the_accounts_found(
     sim: Simulator, platform_file: PlatformFile, tmp_path: Path
 ):
-    """`lookalikes --check` scores accounts only once every check is in, so a stop (like
-    Ctrl-C) writes no findings; it exits 143 and the report of the run before stays whole."""
+    """`lookalikes --check` stopped (like Ctrl-C) writes the accounts found so far, judged by
+    their names since no profile was read yet, marked partial; it exits 143."""
     gate = asyncio.Event()
-    _, stuck, path = await _two_platforms(sim, platform_file, gate)
+    quick = await sim.site(behave.profiles({"acme_support"}))
+    stuck = await sim.site(behave.gated({"acme"}, gate))
+    path = platform_file(profile_entry("quick", quick.base), profile_entry("stuck", stuck.base))
     out = tmp_path / "findings.json"
     out.write_text(OLD_REPORT)
     process = await _start(tmp_path, "lookalikes", "acme", "--check", "--depth", "deep", "--platforms", str(path),
-                           "--format", "json", "-o", str(out))  # fmt: skip
-    await _until(process, lambda: stuck.in_flight > 0, "a check under way")
+                           "--host-interval", "0", "--format", "json", "-o", str(out))  # fmt: skip
+    await _until(process, lambda: stuck.in_flight > 0 and quick.requests > 20 and not quick.in_flight, "quick done")
+    await asyncio.sleep(0.5)
     _, err = await _stop(process, signal.SIGTERM)
     gate.set()
     assert process.returncode == 143, err
-    assert err.splitlines() == ["handlecheck: stopped by SIGTERM"]
-    assert out.read_text() == OLD_REPORT and not _parts(tmp_path)
+    [line] = err.splitlines()
+    assert line.startswith("handlecheck: stopped by SIGTERM after ") and "the accounts found so far are kept" in line
+    report = json.loads(out.read_text())
+    assert report["partial"] is True
+    assert [(f["platform"], f["handle"]) for f in report["findings"]] == [("quick", "acme_support")]
+    assert not _parts(tmp_path)
 
 
 async def test_selfcheck_stopped_by_sigterm_reports_the_platforms_checked(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from contextlib import ExitStack
 
 from .. import aio
@@ -10,10 +11,11 @@ from ..candidates import LAYOUTS, brand_problem, generate, parse_techniques, rea
 from ..domain import Depth, Owned, Technique
 from ..errors import InputError
 from ..models import Result
-from ..pipeline.hunt import hunt
+from ..pipeline.hunt import assemble_hunt, candidate_pairs, hunt
 from ..registry import load_catalogue, select
 from ..report.lookalikes import render_candidates, render_findings
 from ..summary import summarise
+from ..text import plural
 from .common import (
     EXIT_OK,
     EXIT_UNREACHABLE,
@@ -25,6 +27,8 @@ from .common import (
     progress_bar,
     report_shown,
     say_unreachable,
+    stop_exit,
+    stopped,
     with_domains,
 )
 
@@ -64,21 +68,37 @@ def _hunt(
         platforms = with_domains(platforms, domain_platforms_of(args))
     owned = [Owned.parse(text) for text in args.owned]
     depth = Depth(args.depth)
+    keyboards = args.keyboard or LAYOUTS
     progress = progress_bar(args)
+    gathered: list[Result] = []
 
-    def advance(_: Result) -> None:
+    def advance(result: Result) -> None:
+        gathered.append(result)
         progress.update()
 
-    report = aio.run(
-        hunt(brand, platforms, depth=depth, owned=owned, own_domains=args.domain, options=http_options(args),
-             techniques=techniques, affixes=affixes, keyboards=args.keyboard or LAYOUTS, on_result=advance,
-             on_planned=expect(progress))
-    )  # fmt: skip
+    stop: KeyboardInterrupt | None = None
+    planned = 0
+    try:
+        report = aio.run(
+            hunt(brand, platforms, depth=depth, owned=owned, own_domains=args.domain, options=http_options(args),
+                 techniques=techniques, affixes=affixes, keyboards=keyboards, on_result=advance,
+                 on_planned=expect(progress))
+        )  # fmt: skip
+    except KeyboardInterrupt as exc:  # Ctrl-C, SIGTERM, SIGHUP: the accounts found so far, judged by name
+        stop = exc
+        pairs = candidate_pairs(brand, platforms, depth, techniques=techniques, affixes=affixes, keyboards=keyboards)
+        report, planned = assemble_hunt(brand, pairs, gathered, owned=owned, own_domains=args.domain), len(pairs)
     progress.close()
     summary = summarise(report.results)
-    if report_shown(args.output, summary.unreachable):
+    if report_shown(args.output, summary.unreachable and stop is None):
         with ExitStack() as stack:
-            open_output(stack, args.output, "findings").write(render_findings(report, depth, summary, args.format))
+            rendered = render_findings(report, depth, summary, args.format, partial=stop is not None)
+            open_output(stack, args.output, "findings").write(rendered)
+    if stop is not None:
+        kept = f"{len(gathered)} of {plural(planned, 'check')}"
+        print(f"handlecheck: {stopped(stop)} after {kept}; the accounts found so far are kept, judged by their "
+              "names (no profile was read)", file=sys.stderr)  # fmt: skip
+        return stop_exit(stop)
     if summary.unreachable:
         say_unreachable(summary.unreachable_cause)
         return EXIT_UNREACHABLE

@@ -109,7 +109,9 @@ def cmd_platforms_selfcheck(args: argparse.Namespace) -> int:
             open_output(stack, args.output, "selfcheck report").write(render_selfcheck(reports, args.format))
     if args.skip_file_out:
         written = write_skip_file(args.skip_file_out, reports)
-        print(f"handlecheck: {written} broken platform ids written to {args.skip_file_out}", file=sys.stderr)
+        earlier = f" ({written.kept} kept from before: not judged this run)" if written.kept else ""
+        print(f"handlecheck: {written.broken} broken platform ids written to {args.skip_file_out}{earlier}",
+              file=sys.stderr)  # fmt: skip
     if stop is not None:
         kept = f"{len(reports)} of {len(platforms)} platforms; those results are kept"
         print(f"handlecheck: {stopped(stop)} after {kept}", file=sys.stderr)

@@ -4,7 +4,7 @@ and score them. The plan is pure; `hunt` does the I/O through the engine."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import aclosing
 
 from ..candidates import DEFAULT_AFFIXES, LAYOUTS, Brand, generate
@@ -12,6 +12,7 @@ from ..domain import DEPTHS, Candidate, Depth, Finding, HuntReport, Owned, Techn
 from ..models import Platform, Result, Verdict
 from ..net.checker import Checker
 from ..net.http import HttpOptions
+from ..pages import ProfilePage
 from ..registry.domains import is_domain
 from ..risk import assess
 from ..rules.handles import canonical
@@ -67,30 +68,42 @@ async def hunt(
     pairs = candidate_pairs(brand, platforms, depth, techniques=techniques, affixes=affixes, keyboards=keyboards)
     if on_planned is not None:
         on_planned(len(pairs))  # how many checks to expect, e.g. for a progress bar
-    by_key = {(platform.id, candidate.handle): candidate for candidate, platform in pairs}
     by_id = {p.id: p for p in platforms}
-    mine = {(o.platform, canonical(o.handle, by_id[o.platform])) for o in owned if o.platform in by_id}
-    parsed = Brand.parse(brand)
-    domains = tuple(own_domains)
     results: list[Result] = []
-    owned_seen = 0
-    taken: list[Result] = []
     checks = checker.run_pairs(checker.slowest_first((c.handle, platform) for c, platform in pairs))
     async with aclosing(checks) as answered:
         async for result in answered:
             results.append(result)
             if on_result is not None:
                 on_result(result)
-            if result.verdict is not Verdict.TAKEN:
-                continue
-            if (result.platform, canonical(result.handle, by_id[result.platform])) in mine:
-                owned_seen += 1
-                continue
-            taken.append(result)
     # Read where the platform entry says how; the page is kept, as the evidence of an impersonator.
-    read = [r for r in taken if by_id[r.platform].profile is not None]
+    mine = _owned_keys(owned, by_id)
+    read = [r for r in _accounts(results, mine, by_id) if by_id[r.platform].profile is not None]
     fetched = await asyncio.gather(*(checker.profile_page(r.handle, by_id[r.platform]) for r in read))
     pages = {(r.platform, r.handle): page for r, page in zip(read, fetched, strict=True) if page is not None}
+    return assemble_hunt(brand, pairs, results, owned=owned, own_domains=own_domains, pages=pages)
+
+
+def assemble_hunt(
+    brand: str,
+    pairs: Sequence[tuple[Candidate, Platform]],
+    results: Sequence[Result],
+    *,
+    owned: Iterable[Owned] = (),
+    own_domains: Iterable[str] = (),
+    pages: Mapping[tuple[str, str], ProfilePage] | None = None,
+) -> HuntReport:
+    """The findings of the `results` gathered for `pairs`: every account that exists and is not
+    the brand's own, scored from its profile page where `pages` holds one, else from its name
+    alone (as for a hunt that a stop cut short, before any page was read)."""
+    pages = pages or {}
+    by_key = {(platform.id, candidate.handle): candidate for candidate, platform in pairs}
+    by_id = {platform.id: platform for _, platform in pairs}
+    mine = _owned_keys(owned, by_id)
+    parsed = Brand.parse(brand)
+    domains = tuple(own_domains)
+    taken = _accounts(results, mine, by_id)
+    owned_seen = sum(1 for r in results if r.verdict is Verdict.TAKEN) - len(taken)
     findings = []
     for result in taken:
         page = pages.get((result.platform, result.handle))
@@ -115,3 +128,15 @@ async def hunt(
         )
     findings.sort(key=lambda f: (-f.risk, f.platform, f.handle))
     return HuntReport(brand, tuple(results), tuple(findings), owned_seen, pages)
+
+
+def _owned_keys(owned: Iterable[Owned], by_id: Mapping[str, Platform]) -> set[tuple[str, str]]:
+    return {(o.platform, canonical(o.handle, by_id[o.platform])) for o in owned if o.platform in by_id}
+
+
+def _accounts(results: Iterable[Result], mine: set[tuple[str, str]], by_id: Mapping[str, Platform]) -> list[Result]:
+    """The taken results that are not the brand's own accounts."""
+    return [
+        r for r in results
+        if r.verdict is Verdict.TAKEN and (r.platform, canonical(r.handle, by_id[r.platform])) not in mine
+    ]  # fmt: skip

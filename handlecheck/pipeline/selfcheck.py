@@ -22,6 +22,7 @@ from ..files import write_atomic
 from ..models import Platform, Reason, Result, Verdict
 from ..net.checker import Checker
 from ..net.http import HttpOptions
+from ..registry.select import skip_entries
 from ..rules.handles import case_folded, why_invalid
 
 # An unknown for one of these reasons says the site could not be asked, not that the rule is wrong.
@@ -139,11 +140,26 @@ async def selfcheck(
                 yield judge(by_id[result.platform], got[names[0]], control_result)
 
 
-def write_skip_file(path: str | Path, reports: Sequence[PlatformHealth]) -> int:
-    """Write the ids of broken platforms, one a line with the reason; return how many."""
-    broken = [r for r in reports if r.health is Health.BROKEN]
+@dataclass(frozen=True, slots=True)
+class SkipFile:
+    """What `write_skip_file` wrote: how many ids, and how many of those it kept from the file
+    before because this run did not judge their platform."""
+
+    broken: int
+    kept: int
+
+
+def write_skip_file(path: str | Path, reports: Sequence[PlatformHealth]) -> SkipFile:
+    """Write the ids of broken platforms, one a line with the reason. The file is updated, not
+    replaced: a platform this run judged (working or broken) takes its new place, and one it did
+    not (unreachable, untested, not selected, not reached before a stop) keeps its old line, so a
+    run stopped early, offline or on a few platforms never forgets a broken rule."""
+    earlier = skip_entries(path) if Path(path).is_file() else {}
+    judged = {r.platform for r in reports if r.health in (Health.WORKING, Health.BROKEN)}
+    lines = {r.platform: f"{r.platform}\t{r.detail}" for r in reports if r.health is Health.BROKEN}
+    kept = {platform: line for platform, line in earlier.items() if platform not in judged}
+    lines.update(kept)
     stamp = datetime.now(UTC).isoformat(timespec="seconds")
-    lines = [f"# handlecheck selfcheck {stamp}: platforms whose rules failed; later runs skip them"]
-    lines += [f"{r.platform}\t{r.detail}" for r in sorted(broken, key=lambda r: r.platform)]
-    write_atomic(path, "\n".join(lines) + "\n", "skip file")
-    return len(broken)
+    header = f"# handlecheck selfcheck {stamp}: platforms whose rules failed; later runs skip them"
+    write_atomic(path, "\n".join([header, *(lines[p] for p in sorted(lines))]) + "\n", "skip file")
+    return SkipFile(len(lines), len(kept))

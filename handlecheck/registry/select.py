@@ -93,8 +93,14 @@ def choose_platforms(selection: Selection | None = None, named: Iterable[NamedId
 
 def read_skip_file(path: str | Path) -> set[str]:
     """Platform ids listed in a skip file (the first word of each line; '#' starts a comment)."""
+    return set(skip_entries(path))
+
+
+def skip_entries(path: str | Path) -> dict[str, str]:
+    """Each platform id a skip file lists, with its whole line (the id, then why)."""
     try:
         text = Path(path).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(f"cannot read skip file {path}: {getattr(exc, 'strerror', None) or exc}") from None
-    return {line.split()[0] for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")}
+    lines = (line.strip() for line in text.splitlines())
+    return {line.split()[0]: line for line in lines if line and not line.startswith("#")}

@@ -7,6 +7,7 @@ import io
 import json
 from collections import Counter
 from collections.abc import Sequence
+from typing import Any
 
 from tabulate import tabulate
 
@@ -43,10 +44,12 @@ def _cell(value: object) -> str:
     return "+".join(str(v) for v in value) if isinstance(value, list) else str(value)
 
 
-def render_findings(report: HuntReport, depth: Depth, summary: Summary, fmt: str) -> str:
+def render_findings(report: HuntReport, depth: Depth, summary: Summary, fmt: str, *, partial: bool = False) -> str:
+    """The accounts a hunt found; `partial` for a hunt a stop cut short."""
     rows = [f.to_dict() for f in report.findings]
     if fmt == "json":
-        document = {"brand": report.brand, "depth": depth.value, "findings": rows, "summary": summary.to_dict()}
+        document: dict[str, Any] = {"brand": report.brand, "depth": depth.value, "partial": partial}
+        document |= {"findings": rows, "summary": summary.to_dict()}
         return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
     if fmt == "jsonl":
         return "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows)
@@ -69,5 +72,6 @@ def render_findings(report: HuntReport, depth: Depth, summary: Summary, fmt: str
     return (
         tabulate(table, headers=headers, tablefmt="simple")
         + "\n\n"
-        + f"{len(report.results)} lookalike checks ({depth.value}): {found}{owned_note}\n"
+        + f"{len(report.results)} lookalike checks ({depth.value}{', stopped early' if partial else ''}): "
+        + f"{found}{owned_note}\n"
     )
