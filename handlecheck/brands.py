@@ -7,6 +7,7 @@ separated by ';' (or '|'); owned accounts are PLATFORM:HANDLE.
 from __future__ import annotations
 
 import csv
+import difflib
 import hashlib
 import re
 import sys
@@ -18,10 +19,14 @@ from .candidates import brand_problem
 from .config import Config, NamedId, Owners, check_config, parse_config
 from .domain import Owned
 from .errors import ConfigError, InputError
+from .reading import TooLarge, read_capped
 from .text import brand_key
 from .yamlio import line_of, load_yaml
 
 MAX_BRANDS = 100_000
+MAX_YAML_BYTES = 8 * 2**20  # YAML is parsed whole, twice (checked, then read): a CSV streams
+MAX_STDIN_CHARS = 16 * 2**20
+CSV_COLUMNS = ("brand", "aliases", "owned", "email_domain", "owner")
 _SPLIT = re.compile(r"[;|]")
 
 
@@ -61,7 +66,7 @@ class BrandList:
         self.path = path
         self.shard = shard
         self.source = "<stdin>" if path == "-" else path
-        self._stdin = sys.stdin.read() if path == "-" else None
+        self._stdin = _stdin() if path == "-" else None
         self._count = sum(1 for _ in self)  # a first pass checks every row
 
     def __len__(self) -> int:
@@ -77,13 +82,27 @@ class BrandList:
 
     def _from_file(self) -> Iterator[Config]:
         try:
-            with open(self.path, encoding="utf-8-sig", newline="") as stream:
-                if self.path.endswith((".yaml", ".yml")):
-                    yield from _from_yaml(stream.read(), self.source)
-                else:
-                    yield from _from_csv(stream, self.source)
+            if self.path.endswith((".yaml", ".yml")):
+                try:
+                    text = read_capped(self.path, MAX_YAML_BYTES).decode("utf-8-sig")
+                except TooLarge as exc:
+                    raise InputError(
+                        f"{self.path}: {exc.describe('a YAML brand list', 'give a long list as CSV')}"
+                    ) from None
+                yield from _from_yaml(text, self.source)
+                return
+            with open(self.path, encoding="utf-8-sig", newline="") as stream:  # CSV is read a row at a time
+                yield from _from_csv(stream, self.source)
         except (OSError, UnicodeDecodeError) as exc:
             raise InputError(f"cannot read {self.path}: {getattr(exc, 'strerror', None) or exc}") from None
+
+
+def _stdin() -> str:
+    """A brand a line from stdin, at most MAX_STDIN_CHARS of them (a hundred thousand brands)."""
+    text = sys.stdin.read(MAX_STDIN_CHARS + 1)
+    if len(text) > MAX_STDIN_CHARS:
+        raise InputError(f"<stdin>: more than {MAX_STDIN_CHARS // 2**20} MiB of brand names; give a long list as CSV")
+    return text
 
 
 def read_brands(path: str, shard: Shard | None = None) -> BrandList:
@@ -104,19 +123,32 @@ def _from_lines(text: str) -> Iterator[Config]:
 
 
 def _from_csv(stream: Iterable[str], source: str) -> Iterator[Config]:
+    """Strict CSV: a quote left open is an error at its row, not a cell that swallows every row
+    after it; a column whose name is a near miss of a known one ('alias') is an error too, since
+    what it holds would be lost. Other columns (a CRM's notes) are left alone."""
+    reader = csv.DictReader(stream, strict=True)
+    read = 0  # the lines read: a row that fails starts on the next
     try:
-        reader = csv.DictReader(stream)
-        if not reader.fieldnames or "brand" not in [f.strip().casefold() for f in reader.fieldnames]:
-            raise InputError(f"{source}:1: no 'brand' column (columns: brand, aliases, owned, email_domain, owner)")
-        for number, row in enumerate(reader, start=2):
-            row = {(k or "").strip().casefold(): (v or "").strip() for k, v in row.items() if isinstance(v, str)}
-            if not row.get("brand"):
-                if any(row.values()):
+        names = [f.strip().casefold() for f in reader.fieldnames or ()]
+        if "brand" not in names:
+            raise InputError(f"{source}:1: no 'brand' column (columns: {', '.join(CSV_COLUMNS)})")
+        for name in names:
+            near = difflib.get_close_matches(name, CSV_COLUMNS, n=1, cutoff=0.75)
+            if name not in CSV_COLUMNS and near:
+                raise InputError(f"{source}:1: unknown column {name[:40]!r}: did you mean {near[0]!r}?")
+        read = reader.line_num
+        for row in reader:
+            number, read = read + 1, reader.line_num
+            cells = {(k or "").strip().casefold(): (v or "").strip() for k, v in row.items() if isinstance(v, str)}
+            if any("\n" in cell or "\r" in cell for cell in cells.values()):
+                raise InputError(f"{source}:{number}: a cell runs over several lines (a quote left open?)")
+            if not cells.get("brand"):
+                if any(cells.values()):
                     raise InputError(f"{source}:{number}: the brand cell is empty")
                 continue
-            yield _csv_config(row, source, number)
+            yield _csv_config(cells, source, number)
     except csv.Error as exc:
-        raise InputError(f"{source}: not valid CSV ({exc})") from None
+        raise InputError(f"{source}:{read + 1}: not valid CSV ({exc})") from None
 
 
 def _csv_config(row: dict[str, str], source: str, number: int) -> Config:

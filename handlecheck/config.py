@@ -22,10 +22,12 @@ from .candidates import Brand
 from .domain import Depth, Owned
 from .errors import ConfigError, InputError
 from .models import Platform
+from .reading import TooLarge, read_capped
 from .schemafaults import SchemaFaults
 from .text import printable
 from .yamlio import YamlPath, line_of, load_yaml
 
+MAX_CONFIG_BYTES = 2**20  # one brand's settings: a few kilobytes
 CONFIG_NAME = "handlecheck.yaml"
 ENV_VAR = "HANDLECHECK_CONFIG"
 
@@ -195,7 +197,9 @@ def find_config(explicit: str | None = None, *, start: Path | None = None) -> Pa
 def load_config(path: str | Path) -> Config:
     source = str(path)
     try:
-        text = Path(path).read_text("utf-8")
+        text = read_capped(path, MAX_CONFIG_BYTES).decode("utf-8")
+    except TooLarge as exc:
+        raise ConfigError(exc.describe("a config file", "is this the right file?"), source=source) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"cannot read config: {getattr(exc, 'strerror', None) or exc}", source=source) from None
     node, data = load_yaml(text, source)

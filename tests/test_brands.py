@@ -13,7 +13,7 @@ import pytest
 from handlecheck import brands
 from handlecheck.brands import Shard, read_brands
 from handlecheck.cli import main
-from handlecheck.config import Config, Owners
+from handlecheck.config import Config, Owners, load_config
 from handlecheck.domain import Depth, Owned
 from handlecheck.errors import ConfigError, InputError
 
@@ -73,7 +73,12 @@ def test_a_brand_name_is_cut_at_100_characters(tmp_path: Path) -> None:
             "brand,email_domain\nAcme,acme.example\nGlobex,not a domain\n",
             ":3: email_domain 'not a domain' is not a domain",
         ),
-        ("brand\n" + "x" * 140_000 + "\n", ": not valid CSV (field larger than field limit (131072))"),
+        ("brand\n" + "x" * 140_000 + "\n", ":2: not valid CSV (field larger than field limit (131072))"),
+        ('brand,aliases\nAcme,"acmehq\nGlobex,globexhq\n', ":2: not valid CSV (unexpected end of data)"),
+        ('brand\nAcme\n"Glo\nbex"\nInitech\n', ":3: a cell runs over several lines (a quote left open?)"),
+        ('brand\nAcme\n"Globex"x\n', ":3: not valid CSV (',' expected after '\"')"),
+        ("brand,alias\nAcme,acmehq\n", ":1: unknown column 'alias': did you mean 'aliases'?"),
+        ("brand\nAc\x00me\n", ":2: brand 'Ac\\x00me' holds a control character"),
     ],
 )
 def test_csv_errors_name_the_file_and_row(tmp_path: Path, text: str, message: str) -> None:
@@ -81,6 +86,11 @@ def test_csv_errors_name_the_file_and_row(tmp_path: Path, text: str, message: st
     with pytest.raises(InputError) as caught:
         read_brands(path)
     assert str(caught.value) == path + message
+
+
+def test_columns_of_other_tools_are_left_alone(tmp_path: Path) -> None:
+    path = write(tmp_path, "brands.csv", 'brand,notes,Account Manager\nAcme,"big, old client",Ann\nGlobex,,\n')
+    assert [c.brand for c in read_brands(path)] == ["Acme", "Globex"]
 
 
 def test_too_many_brands(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -291,3 +301,23 @@ def test_scan_shard_takes_its_part_of_the_list(tmp_path: Path, capsys: pytest.Ca
     capsys.readouterr()
     assert main(["scan", "acme", "--shard", "1/2", "--no-db"]) == 2
     assert capsys.readouterr().err == "handlecheck: error: --shard splits a brand list: it needs --input\n"
+
+
+def test_lists_and_configs_too_large_to_be_one_are_refused_before_parsing(tmp_path: Path) -> None:
+    listed = tmp_path / "brands.yaml"
+    listed.write_text("brands:\n" + "  - brand: Acme\n" * (brands.MAX_YAML_BYTES // 16 + 1))
+    with pytest.raises(InputError, match=r"brands\.yaml: 8\.0 MiB is more than the 8 MiB a YAML brand list may be"):
+        read_brands(str(listed))
+    config = tmp_path / "handlecheck.yaml"
+    config.write_text("brand: Acme\naliases:\n" + "  - acme\n" * (2**20 // 9 + 1))
+    with pytest.raises(ConfigError, match=r"1\.0 MiB is more than the 1 MiB a config file may be"):
+        load_config(config)
+
+
+def test_a_device_is_read_no_further_than_the_cap(tmp_path: Path) -> None:
+    if not Path("/dev/zero").exists():
+        pytest.skip("no /dev/zero here")
+    link = tmp_path / "brands.yaml"
+    link.symlink_to("/dev/zero")
+    with pytest.raises(InputError, match=r"the file is more than the 8 MiB a YAML brand list may be"):
+        read_brands(str(link))

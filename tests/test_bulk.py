@@ -261,7 +261,9 @@ async def test_a_rerun_within_max_age_continues_each_scan_and_keeps_its_changes(
 # --- the command line over a brand list: a file per brand, harmless text ---------------------
 
 ESC, OSC8, BEL, RLO = "\x1b[31m", "\x1b]8;;http://evil\x07", "\x07", "\u202e"
-HOSTILE_BRANDS = (f"{ESC}Acme\x1b[0m", f"{OSC8}Globex\x1b]8;;\x07", f"Ini{BEL}tech{RLO}")
+# Control characters in a brand are refused when the list is read (see the test below); what
+# is left to print harmlessly is the format characters that reorder a line or hide in it.
+HOSTILE_BRANDS = (f"{RLO}Acme\u202c", "Glo\u202dbex", f"Ini\u200btech{RLO}")
 
 
 def harmless(text: str) -> bool:
@@ -365,6 +367,14 @@ async def test_bulk_summary_and_fail_lines_print_hostile_brand_names_harmlessly(
         assert report["brand"] == brand, "JSON keeps the data as data"
         assert report["handle"] == handle, "the handle takes no letters from escape codes"
         assert report_file_name(brand, "json").startswith(handle + "-")
+
+
+async def test_a_brand_with_control_characters_is_refused_at_its_row(sites: Sites, tmp_path: Path, capsys) -> None:
+    names = ["Acme", f"{ESC}Globex\x1b[0m", f"{OSC8}Initech\x1b]8;;\x07"]
+    assert await cli(*bulk_argv(sites, csv_of(tmp_path, names), tmp_path / "reports")) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "brands.csv:3: brand '\\x1b[31mGlobex\\x1b[0m' holds a control character" in err
+    assert "\x1b" not in err and not (tmp_path / "reports").exists(), "refused before any brand is scanned"
 
 
 async def test_incomplete_line_prints_hostile_brand_names_harmlessly(sites: Sites, tmp_path: Path, capsys) -> None:

@@ -62,6 +62,8 @@ def brand_problem(name: str) -> str | None:
         return "the brand is empty"
     if len(name) > MAX_BRAND_LENGTH:
         return f"brand {shown} is longer than {MAX_BRAND_LENGTH} characters"
+    if any(unicodedata.category(char) == "Cc" for char in name):  # NUL, a line break, an escape
+        return f"brand {shown} holds a control character"
     handle = Brand.parse(name).handle
     if handle.isascii() and handle.isalnum():
         return None

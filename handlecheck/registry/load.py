@@ -4,7 +4,6 @@ database converted by importers/), the schema, and the bundled catalogue."""
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -19,6 +18,7 @@ from ..models import (
     Skipped,
     SourceFormat,
 )
+from ..reading import TooLarge, read_capped
 from ..yamlio import YamlLines, read_yaml
 from .build import Builder
 from .schema import top_validator
@@ -112,27 +112,18 @@ class FileCheck:
 
 def read_file(path: str | Path | None) -> tuple[str, str]:
     """The text of a platform file, refused before it is parsed when it is larger than
-    `MAX_FILE_BYTES` (read no further than that, so a pipe or device cannot fill memory)."""
+    `MAX_FILE_BYTES` (see `reading`)."""
     file = Path(path) if path is not None else bundled_path()
     source = str(path) if path is not None else BUNDLED
     try:
-        with file.open("rb") as stream:
-            size = os.fstat(stream.fileno()).st_size
-            data = stream.read(MAX_FILE_BYTES + 1) if size <= MAX_FILE_BYTES else b""
-            if size > MAX_FILE_BYTES or len(data) > MAX_FILE_BYTES:
-                raise ConfigError(_too_large(size), source=source)
-        return data.decode("utf-8"), source
+        return read_capped(file, MAX_FILE_BYTES).decode("utf-8"), source
+    except TooLarge as exc:
+        raise ConfigError(exc.describe("a platform file", "split it (--add-platforms takes several files)"),
+                          source=source) from None  # fmt: skip
     except UnicodeDecodeError as exc:
         raise ConfigError(f"not UTF-8 text ({exc.reason} at byte {exc.start})", source=source) from None
     except OSError as exc:
         raise ConfigError(f"cannot read file: {exc.strerror or exc}", source=source) from None
-
-
-def _too_large(size: int) -> str:
-    limit = MAX_FILE_BYTES // 2**20
-    shown = f"{size / 2**20:.1f} MiB" if size > MAX_FILE_BYTES else "the file"
-    advice = "split it (--add-platforms takes several files)"
-    return f"{shown} is more than the {limit} MiB a platform file may be; {advice}"
 
 
 def json_document(text: str) -> Any:
