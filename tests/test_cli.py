@@ -15,6 +15,8 @@ from pathlib import Path
 import pytest
 
 from handlecheck.cli import main
+from handlecheck.errors import InputError
+from handlecheck.net.http import HttpOptions
 from tests import simulator as behave
 from tests.conftest import PlatformFile, profile_entry
 from tests.simulator import Simulator
@@ -128,6 +130,23 @@ async def test_dead_proxy_exits_3(two_sites: Path, capsys):
         port = probe.getsockname()[1]
     assert await cli("check", "acme", "--platforms", str(two_sites), "--proxy", f"http://127.0.0.1:{port}", *FAST) == 3
     assert "no platform could be reached" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("proxy", "says"),
+    [
+        ("notaurl", "starts with http:// or https://"),
+        ("socks5://127.0.0.1:1080", "starts with http:// or https://"),
+        ("http://", "names no host"),
+        ("http://127.0.0.1:99999", "not a usable URL"),
+    ],
+)
+async def test_an_unusable_proxy_exits_2_before_asking_anything(two_sites: Path, capsys, proxy: str, says: str):
+    assert await cli("check", "acme", "--platforms", str(two_sites), "--proxy", proxy, *FAST) == 2
+    captured = capsys.readouterr()
+    assert captured.out == "" and captured.err.count("\n") == 1 and says in captured.err
+    with pytest.raises(InputError, match=says):
+        HttpOptions(proxy=proxy)
 
 
 async def test_platforms_list_and_validate(two_sites: Path, capsys):

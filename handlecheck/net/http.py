@@ -15,6 +15,7 @@ from concurrent.futures import Future
 from contextlib import AbstractAsyncContextManager, nullcontext
 from dataclasses import dataclass, field, replace
 from types import TracebackType
+from urllib.parse import urlsplit
 
 import aiohttp
 from aiohttp.abc import AbstractResolver
@@ -25,6 +26,7 @@ from tenacity import (
     stop_after_attempt,
 )
 
+from ..errors import InputError
 from ..models import HttpRequest, HttpResponse, RateLimit, Reason
 from ..rules.addresses import url_refusal
 from ..text import printable
@@ -76,9 +78,29 @@ class HttpOptions:
     allow_link_local: bool = False
     """Send requests to link-local and cloud metadata addresses too (see `rules.addresses`)."""
 
+    def __post_init__(self) -> None:
+        problem = proxy_problem(self.proxy) if self.proxy is not None else None
+        if problem is not None:
+            raise InputError(f"proxy {printable(self.proxy or '', 100)!r}: {problem}")
+
     @property
     def host_policy(self) -> RateLimit:
         return RateLimit(self.host_concurrency, self.host_interval)
+
+
+def proxy_problem(url: str) -> str | None:
+    """Why `url` cannot be the HTTP proxy every request goes through, or None. A proxy that is
+    no URL would turn every check into an `unknown` no rule explains, so it is refused first."""
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - parsing the port is what checks it
+    except ValueError as exc:
+        return f"not a usable URL ({exc})"
+    if parts.scheme.lower() not in ("http", "https"):
+        return "an HTTP proxy's URL starts with http:// or https:// (e.g. http://127.0.0.1:3128)"
+    if not parts.hostname:
+        return "the URL names no host (e.g. http://127.0.0.1:3128)"
+    return None
 
 
 class _RetryableStatus(Exception):
