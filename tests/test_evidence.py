@@ -167,10 +167,12 @@ async def test_verify_reads_the_warc_digests_too(world: tuple[Path, str], tmp_pa
     assert "payload digest failed" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("make", ["nothing", "bad manifest"])
+@pytest.mark.parametrize("make", ["nothing", "bad manifest", "deep manifest"])
 async def test_verify_refuses_what_is_not_evidence(tmp_path: Path, capsys, make: str) -> None:
     if make == "bad manifest":
         (tmp_path / "manifest.json").write_text("{not json")
+    if make == "deep manifest":
+        (tmp_path / "manifest.json").write_text('{"files": ' + "[" * 100_000 + "]" * 100_000 + "}")
     assert await asyncio.to_thread(main, ["evidence", "verify", str(tmp_path)]) == 2
     (line,) = capsys.readouterr().err.splitlines()
     assert line.startswith("handlecheck: error: ") and str(tmp_path) in line and "Traceback" not in line

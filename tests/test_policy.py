@@ -144,6 +144,9 @@ def test_unreadable_baseline_is_a_config_error(tmp_path: Path) -> None:
     path.write_text('{"brand": "Acme"}', encoding="utf-8")
     with pytest.raises(ConfigError, match=r"not a handlecheck baseline \(KeyError: 'results'\)"):
         read_baseline(path)
+    path.write_text("[" * 100_000 + "]" * 100_000, encoding="utf-8")
+    with pytest.raises(ConfigError, match="cannot read baseline: JSON nested too deeply to be one"):
+        read_baseline(path)
 
 
 def test_unwritable_baseline_is_a_storage_error(tmp_path: Path) -> None:

@@ -27,6 +27,7 @@ from ..domain import Evidence
 from ..errors import ConfigError
 from ..files import file_stem, storage_error, write_atomic, write_bytes_atomic
 from ..pages import ProfilePage
+from ..reading import TooLarge, read_capped
 from .archive import payload_sha256, warc_file
 
 MANIFEST = "manifest.json"
@@ -136,12 +137,20 @@ def embedded_png(path: Path) -> str | None:
     return "data:image/png;base64," + base64.b64encode(data).decode() if data.startswith(b"\x89PNG") else None
 
 
+MAX_MANIFEST_BYTES = 16 * 2**20  # a line per file archived
+
+
 def read_manifest(path: Path) -> dict[str, Any]:
     """A manifest's content; a file that is not one is a one-line ConfigError naming it."""
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = json.loads(read_capped(path, MAX_MANIFEST_BYTES).decode("utf-8"))
+    except TooLarge as exc:
+        why = exc.describe("an evidence manifest", "not a handlecheck evidence manifest")
+        raise ConfigError(why, source=str(path)) from None
     except OSError as exc:
         raise ConfigError(f"cannot read the manifest ({exc.strerror or exc})", source=str(path)) from None
+    except RecursionError:
+        raise ConfigError("not a handlecheck evidence manifest (JSON nested too deeply)", source=str(path)) from None
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ConfigError(f"not a handlecheck evidence manifest ({exc})", source=str(path)) from None
     if not isinstance(data, dict) or not isinstance(data.get("files"), dict) or data.get("software") != "handlecheck":

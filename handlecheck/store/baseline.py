@@ -12,6 +12,7 @@ from pathlib import Path
 from ..errors import ConfigError, InputError
 from ..files import write_atomic
 from ..policy import Snapshot
+from ..reading import TooLarge, read_capped
 from .history import History, ScanRecord, no_scans
 
 INCLUDE_PARTIAL = "--include-partial compares partial scans too"
@@ -28,13 +29,20 @@ def from_history(history: History, scan_id: int, brand: str) -> Snapshot:
     )
 
 
+MAX_BASELINE_BYTES = 64 * 2**20  # one brand's accounts: a few hundred kilobytes
+
+
 def read_baseline(path: str | Path) -> Snapshot | None:
     """The baseline in `path`, or None when the file does not exist yet."""
     file = Path(path)
     if not file.exists():
         return None
     try:
-        data = json.loads(file.read_text("utf-8"))
+        data = json.loads(read_capped(file, MAX_BASELINE_BYTES).decode("utf-8"))
+    except TooLarge as exc:
+        raise ConfigError(exc.describe("a baseline", "is this the right file?"), source=str(path)) from None
+    except RecursionError:
+        raise ConfigError("cannot read baseline: JSON nested too deeply to be one", source=str(path)) from None
     except (OSError, UnicodeDecodeError, ValueError) as exc:
         raise ConfigError(f"cannot read baseline: {exc}", source=str(path)) from None
     return Snapshot.from_dict(data, str(path))
