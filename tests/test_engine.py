@@ -307,6 +307,18 @@ async def test_a_connection_lost_mid_answer_is_unknown_network(
     assert (result.verdict, result.reason) == (Verdict.UNKNOWN, Reason.NETWORK), result.evidence
 
 
+@pytest.mark.parametrize("fault", [behave.garbage, behave.endless_header])
+async def test_an_answer_that_is_not_http_is_a_server_error_not_the_network(
+    sim: Simulator, platform_file: PlatformFile, fast, fault: Callable[[], behave.RawHandler]
+):
+    """The server is there and said something: no sign of a machine offline (the run's exit
+    is not 3), and the evidence is one line."""
+    site = await sim.raw_site(fault())
+    result = (await run(platform_file(profile_entry("odd", site.base)), ["acme"], fast))["acme", "odd"]
+    assert (result.verdict, result.reason) == (Verdict.UNKNOWN, Reason.SERVER_ERROR), result.evidence
+    assert "not readable HTTP" in result.evidence and "\n" not in result.evidence
+
+
 async def test_redirect_loop_is_unknown(sim: Simulator, platform_file: PlatformFile, fast):
     site = await sim.site(behave.redirect_loop())
     result = (await run(platform_file(profile_entry("loop", site.base)), ["acme"], fast))["acme", "loop"]

@@ -6,6 +6,7 @@ the Reason a result will carry (see `http` for the manners around it: limits, re
 
 from __future__ import annotations
 
+import re
 import ssl
 
 import aiohttp
@@ -90,11 +91,18 @@ async def send(
         if (coding := undecodable_coding(exc)) is not None:
             # The same bytes would come back: not worth a retry.
             raise FetchError(Reason.UNEXPECTED_RESPONSE, unreadable(coding)) from None
+        # A server answered, but not in HTTP (a bad status line, a header without end): a fault
+        # of that server, not of the network. A body cut short stays `network`: the connection
+        # was lost mid-answer, as on a flaky link.
+        if isinstance(exc, aiohttp.ClientResponseError):
+            raise FetchError(Reason.SERVER_ERROR, f"the answer is not readable HTTP: {_short(exc)}") from None
         raise FetchError(Reason.NETWORK, f"{type(exc).__name__}: {_short(exc)}", retryable=True) from None
 
 
 def _short(exc: BaseException) -> str:
-    text = str(exc).replace("\n", " ").strip() or type(exc).__name__
+    """An exception in one line: aiohttp's parser errors quote the bad line with line breaks,
+    real or written out as backslash-n inside a repr."""
+    text = re.sub(r"(?:\\n|\s)+", " ", str(exc)).strip() or type(exc).__name__
     return text[:200]
 
 
