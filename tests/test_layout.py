@@ -19,7 +19,7 @@ import pytest
 PACKAGE = Path(__file__).resolve().parent.parent / "handlecheck"
 
 LAYERS: tuple[tuple[str, ...], ...] = (
-    ("errors", "models", "text", "yamlio", "aio", "files", "schemafaults", "pages"),
+    ("errors", "models", "text", "yamlio", "aio", "files", "reading", "schemafaults", "pages"),
     (
         "domain",
         "summary",

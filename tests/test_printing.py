@@ -74,12 +74,14 @@ def test_selfcheck_table_prints_platform_ids_harmlessly() -> None:
     assert text.splitlines()[2].split() == ["acme_help", "broken", "acme_help"] and harmless(text), text
 
 
-def test_lookalikes_command_prints_candidates_of_an_escape_coded_brand_harmlessly(
+def test_lookalikes_command_refuses_an_escape_coded_brand_in_one_harmless_line(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    assert main(["lookalikes", f"{ESC}Acme\x1b[0m", "--max", "200"]) == 0
-    out = capsys.readouterr().out
-    assert "acme_support" in out and "31macme" not in out and harmless(out)
+    assert main(["lookalikes", f"{ESC}Acme\x1b[0m", "--max", "200"]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == "" and "control character" in captured.err
+    assert "\x1b" not in captured.err and "\\x1b[31m" in captured.err  # shown spelled out, not acted on
+    assert captured.err.count("\n") == 1
 
 
 def _history_with_a_hostile_handle(path: Path) -> None:
