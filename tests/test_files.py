@@ -233,7 +233,14 @@ def _program(*args: str, stdout: int | Path = subprocess.PIPE) -> subprocess.Com
 
 @pytest.mark.parametrize(
     "command",
-    [["platforms", "list"], ["lookalikes", "paypal", "--max", "5"], ["lookalikes", "paypal", "--format", "json"]],
+    [
+        ["platforms", "list"],
+        ["lookalikes", "paypal", "--max", "5"],
+        ["lookalikes", "paypal", "--format", "json"],
+        ["--help"],
+        ["scan", "--help"],
+        ["--version"],
+    ],
 )
 def test_standard_output_on_a_full_disk_is_one_line(command: list[str]):
     full = Path("/dev/full")

@@ -216,8 +216,22 @@ def test_select() -> None:
     assert [p.id for p in select(platforms, exclude=["alpha"])] == ["beta"]
     with pytest.raises(InputError, match="unknown platform id 'gamma'"):
         select(platforms, only=["gamma"])
-    with pytest.raises(InputError, match="no platform matches"):
+    with pytest.raises(InputError, match=r"no platform matches the selection \(--tags\)$"):
         select(platforms, tags=["video"])
+
+
+def test_an_empty_choice_names_its_true_cause(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """An empty platform file or a skip file naming every platform is not blamed on --only."""
+    empty = tmp_path / "empty.yaml"
+    empty.write_text("version: 1\nplatforms: []\n")
+    assert main(["check", "acme", "--platforms", str(empty)]) == 2
+    assert capsys.readouterr().err == f"handlecheck: error: no usable platform in {empty}\n"
+    good = tmp_path / "good.yaml"
+    good.write_text(GOOD)
+    skip = tmp_path / "skip.txt"
+    skip.write_text("alpha broken\nbeta broken\n")
+    assert main(["check", "acme", "--platforms", str(good), "--skip-file", str(skip)]) == 2
+    assert capsys.readouterr().err == f"handlecheck: error: every platform is listed in the skip file {skip}\n"
 
 
 SIGNUP_FIRST = ("x", "github", "gitlab", "reddit", "discord", "instagram", "tumblr")

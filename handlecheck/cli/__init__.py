@@ -25,15 +25,15 @@ __all__ = ["build_parser", "console", "main"]
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
-    logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.WARNING,
-        format="handlecheck: %(levelname)s: %(message)s",
-        stream=sys.stderr,
-    )
-    run: Callable[[argparse.Namespace], int] = args.run
     try:
         with guarded_stdout():
+            args = parser.parse_args(argv)
+            logging.basicConfig(
+                level=logging.DEBUG if args.verbose else logging.WARNING,
+                format="handlecheck: %(levelname)s: %(message)s",
+                stream=sys.stderr,
+            )
+            run: Callable[[argparse.Namespace], int] = args.run
             return run(args)
     except HandlecheckError as exc:
         print(f"handlecheck: error: {printable(str(exc))}", file=sys.stderr)  # it may quote a file's text

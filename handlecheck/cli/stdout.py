@@ -51,7 +51,11 @@ def guarded_stdout() -> Iterator[None]:
     before = sys.stdout
     sys.stdout = cast(TextIO, _Guarded(before))
     try:
-        yield
+        try:
+            yield
+        except SystemExit:  # argparse after --help or --version: what it printed must reach its file
+            sys.stdout.flush()
+            raise
         sys.stdout.flush()
     finally:
         sys.stdout = before

@@ -37,7 +37,11 @@ def select(
         if (not only_set or p.id in only_set) and (not tag_set or tag_set & set(p.tags)) and p.id not in exclude_set
     )
     if not chosen:
-        raise InputError("no platform matches the selection (--only / --tags / --exclude)")
+        if not platforms:
+            raise InputError("there is no platform to choose from")
+        flags = (("--only", only_set), ("--tags", tag_set), ("--exclude", exclude_set))
+        used = [flag for flag, given in flags if given]
+        raise InputError(f"no platform matches the selection ({' / '.join(used)})")
     return chosen
 
 
@@ -85,10 +89,20 @@ def choose_platforms(selection: Selection | None = None, named: Iterable[NamedId
         if name.id not in known:
             raise ConfigError(unknown_id(name.id, known), source=name.source, line=name.line, path=name.path)
     skip = read_skip_file(selection.skip_file) if selection.skip_file else set()
+    if not catalogue.platforms:
+        left_out = f" ({len(catalogue.skipped)} left out: handlecheck platforms validate)" if catalogue.skipped else ""
+        raise InputError(f"no usable platform in {_files(selection)}{left_out}")
     usable = [p for p in catalogue.platforms if p.id not in skip]
+    if not usable:
+        raise InputError(f"every platform is listed in the skip file {selection.skip_file}")
     exclude = [e for e in selection.exclude if e not in skip]
     chosen = select(usable, only=selection.only, tags=selection.tags, exclude=exclude)
     return Chosen(chosen, len(catalogue.skipped))
+
+
+def _files(selection: Selection) -> str:
+    files = [str(selection.file) if selection.file else "the bundled catalogue", *map(str, selection.add)]
+    return ", ".join(files)
 
 
 def read_skip_file(path: str | Path) -> set[str]:
