@@ -167,6 +167,23 @@ async def test_verify_reads_the_warc_digests_too(world: tuple[Path, str], tmp_pa
     assert "payload digest failed" in capsys.readouterr().out
 
 
+async def test_verify_goes_on_past_a_manifest_that_does_not_read(
+    world: tuple[Path, str], tmp_path: Path, capsys
+) -> None:
+    platforms, _ = world
+    await scan(tmp_path, platforms)
+    root = tmp_path / "evidence"
+    broken = root / "aaa-broken" / "manifest.json"  # sorted first: the intact folder comes after it
+    broken.parent.mkdir()
+    broken.write_text("{not json")
+    capsys.readouterr()
+    assert await asyncio.to_thread(main, ["evidence", "verify", str(root)]) == 1
+    out, err = capsys.readouterr()
+    assert f"unreadable: {broken} (not a handlecheck evidence manifest (" in out
+    assert " intact, 1 changed or missing" in out and not out.startswith("0 files intact")
+    assert err == f"handlecheck: evidence changed: 1 file under {root}\n"
+
+
 @pytest.mark.parametrize("make", ["nothing", "bad manifest", "deep manifest"])
 async def test_verify_refuses_what_is_not_evidence(tmp_path: Path, capsys, make: str) -> None:
     if make == "bad manifest":

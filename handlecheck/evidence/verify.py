@@ -31,11 +31,13 @@ class FileState(StrEnum):
     INTACT = "intact"
     CHANGED = "changed"
     MISSING = "missing"
+    UNREADABLE = "unreadable"
+    """A manifest that no longer reads as one (beside others that do)."""
     UNLISTED = "unlisted"
 
     @property
     def is_problem(self) -> bool:
-        return self in (FileState.CHANGED, FileState.MISSING)
+        return self in (FileState.CHANGED, FileState.MISSING, FileState.UNREADABLE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,6 +115,18 @@ def check_folder(folder: Path) -> Iterator[FileCheck]:
 
 
 def verify(root: Path) -> list[FileCheck]:
-    """Every file of every scan folder under `root`, checked. A root with no evidence, or a
-    manifest that is not one, is a one-line ConfigError."""
-    return [check for folder in _scan_folders(root) for check in check_folder(folder)]
+    """Every file of every scan folder under `root`, checked. A manifest that does not read is
+    a problem of its folder, and the other folders are still checked; a root with no evidence,
+    or with no manifest that reads, is a one-line ConfigError."""
+    folders = _scan_folders(root)
+    checks: list[FileCheck] = []
+    unreadable: list[ConfigError] = []
+    for folder in folders:
+        try:
+            checks.extend(check_folder(folder))
+        except ConfigError as exc:
+            unreadable.append(exc)
+            checks.append(FileCheck(folder / MANIFEST, FileState.UNREADABLE, exc.reason))
+    if len(unreadable) == len(folders):
+        raise unreadable[0]
+    return checks
