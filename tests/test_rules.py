@@ -255,6 +255,15 @@ def test_and_condition_needs_every_matcher() -> None:
     assert decide(check, response(200, "nobody"), VARS, "c").verdict is Verdict.UNKNOWN
 
 
+def test_evidence_names_the_words_as_tested_with_the_handle_filled_in() -> None:
+    words = Check(RequestSpec("https://example.test/x"), (Outcome(Verdict.TAKEN, (word("@{{handle}}"),)),))
+    assert decide(words, response(200, "<h1>@acme</h1>"), VARS, "c").evidence == "c: body has '@acme'"
+    marker = Matcher(MatcherType.REGEX, regexes=("^@{{handle}}$",), part=Part.BODY)
+    regex = Check(RequestSpec("https://example.test/x"), (Outcome(Verdict.TAKEN, (marker,)),))
+    held = decide(regex, response(200, "@a.b"), {"handle": "a.b"}, "c")
+    assert (held.verdict, held.evidence) == (Verdict.TAKEN, r"c: body has /^@a\.b$/")
+
+
 @pytest.mark.parametrize(
     ("template", "value", "expected"),
     [

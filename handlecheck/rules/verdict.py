@@ -100,13 +100,13 @@ def _text_matches(matcher: Matcher, haystack: str, variables: Mapping[str, str])
     return _any_or_all(results, matcher.condition)
 
 
-def unproven_absence(matcher: Matcher, view: ResponseView) -> str | None:
+def unproven_absence(matcher: Matcher, view: ResponseView, variables: Mapping[str, str]) -> str | None:
     """Why a `negative` word or regex matcher cannot hold on this response, whatever it reads:
     the body it reads could not have shown the marker (see `ResponseView.unproven_absence`)."""
     if not matcher.negative or matcher.type not in (MatcherType.WORD, MatcherType.REGEX):
         return None
     why = view.unproven_absence(matcher.part)
-    return None if why is None else f"{why}: the absence of {_terms(matcher)} proves nothing"
+    return None if why is None else f"{why}: the absence of {_terms(matcher, variables)} proves nothing"
 
 
 def matcher_holds(matcher: Matcher, view: ResponseView, variables: Mapping[str, str]) -> bool:
@@ -136,14 +136,15 @@ def matcher_holds(matcher: Matcher, view: ResponseView, variables: Mapping[str, 
             found = True
     else:
         part = Part.URL if matcher.type is MatcherType.URL else matcher.part
-        if unproven_absence(matcher, view) is not None:
+        if unproven_absence(matcher, view, variables) is not None:
             return False
         found = _text_matches(matcher, view.part(part), variables)
     return not found if matcher.negative else found
 
 
-def describe(matcher: Matcher) -> str:
-    """A short human-readable account of a matcher, for the evidence field."""
+def describe(matcher: Matcher, variables: Mapping[str, str]) -> str:
+    """A short human-readable account of a matcher, for the evidence field: its words and
+    regexes as they were tested, with the handle and the other variables filled in."""
     neg = matcher.negative
     if matcher.type is MatcherType.STATUS:
         codes = ", ".join(str(low) if low == high else f"{low}-{high}" for low, high in matcher.statuses)
@@ -154,7 +155,7 @@ def describe(matcher: Matcher) -> str:
             return f"json {matcher.path} {'exists' if exists else 'absent'}"
         values = ", ".join(json.dumps(v) for v in matcher.json_values)
         return f"json {matcher.path} {'not ' if neg else ''}in [{values}]"
-    joined = _terms(matcher)
+    joined = _terms(matcher, variables)
     if matcher.type is MatcherType.HEADER:
         where = f"header {matcher.header}"
         if not joined:
@@ -166,9 +167,10 @@ def describe(matcher: Matcher) -> str:
     return f"{where} {'lacks' if neg else 'has'} {joined}"
 
 
-def _terms(matcher: Matcher) -> str:
+def _terms(matcher: Matcher, variables: Mapping[str, str]) -> str:
     """A matcher's words and regexes, as the evidence shows them."""
-    terms = [repr(w) for w in matcher.words] + [f"/{r}/" for r in matcher.regexes]
+    words = [repr(interpolate(w, variables)) for w in matcher.words]
+    terms = words + [f"/{interpolate(r, variables, re.escape)}/" for r in matcher.regexes]
     joined = f" {matcher.condition.value} ".join(terms)
     return joined[:117] + "..." if len(joined) > 120 else joined
 
@@ -214,11 +216,13 @@ def foreign_redirect_signal(response: HttpResponse) -> str | None:
     return f"status {response.status} redirects to another host, {target[:200]}, that the platform does not declare"
 
 
-def _blocked_by_absence(outcome: Outcome, held: list[Matcher], view: ResponseView) -> str | None:
+def _blocked_by_absence(
+    outcome: Outcome, held: list[Matcher], view: ResponseView, variables: Mapping[str, str]
+) -> str | None:
     """Why an outcome that did not hold was kept from holding only by absences this response
     cannot prove (see `unproven_absence`), if it was."""
     missing = [m for m in outcome.matchers if m not in held]
-    notes = [note for m in missing if (note := unproven_absence(m, view)) is not None]
+    notes = [note for m in missing if (note := unproven_absence(m, view, variables)) is not None]
     if not notes or (outcome.condition is Condition.AND and len(notes) < len(missing)):
         return None
     return notes[0]
@@ -259,7 +263,7 @@ def decide(check: Check, response: HttpResponse, variables: Mapping[str, str], l
             return Decision(Verdict.UNKNOWN, Reason.UNEXPECTED_RESPONSE, f"{label}: status {status}, {exc}")
         every = outcome.condition is Condition.AND
         if not (len(held) == len(outcome.matchers) if every else held):
-            blocked = blocked or _blocked_by_absence(outcome, held, view)
+            blocked = blocked or _blocked_by_absence(outcome, held, view, variables)
             continue
         if redirect:
             explicit = [m for m in held if names_redirect(m)]
@@ -267,7 +271,7 @@ def decide(check: Check, response: HttpResponse, variables: Mapping[str, str], l
                 continue  # this outcome would be judging the sign-in page, or the other host's
             held = held if every else explicit
         shown = held if every else held[:1]
-        evidence = f"{label}: " + " and ".join(describe(m) for m in shown)
+        evidence = f"{label}: " + " and ".join(describe(m, variables) for m in shown)
         if outcome.verdict is Verdict.UNKNOWN:
             return Decision(Verdict.UNKNOWN, outcome.reason or Reason.UNEXPECTED_RESPONSE, evidence)
         return Decision(outcome.verdict, None, evidence)
