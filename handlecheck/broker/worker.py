@@ -137,12 +137,17 @@ class FleetWorker:
 
     async def _platform(self, state: _Run, platform_id: str) -> Platform | None:
         """The run's platform; None when the broker lost the run (restarted empty) before its
-        coordinator put it back: the coordinator sends the request again then."""
+        coordinator put it back: the coordinator sends the request again then. The platform and
+        the run's options are read in one transaction: read apart, the coordinator could put the
+        run back between the two, and a platform it is putting back would look missing."""
         known = state.platforms.get(platform_id)
         if known is None:
-            sealed = await self._redis.hget(state.keys.platforms, platform_id)
+            async with self._redis.pipeline(transaction=True) as pipe:
+                pipe.hget(state.keys.platforms, platform_id)
+                pipe.exists(state.keys.options)
+                sealed, alive = await pipe.execute()
             if sealed is None:
-                if not await self._redis.exists(state.keys.options):
+                if not alive:
                     return None
                 raise LookupError(f"the run has no platform {platform_id!r}")
             known = state.platforms[platform_id] = self._seal.loads(sealed)
