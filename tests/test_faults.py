@@ -115,7 +115,7 @@ CONNECTION_LOST = frozenset({Reason.NETWORK, Reason.TIMEOUT})
 FAULTS: dict[str, Fault] = {
     "reset": Fault(CONNECTION_LOST),
     "half_closed": Fault(CONNECTION_LOST),
-    "cut_short": Fault(CONNECTION_LOST),
+    "cut_short": Fault(frozenset({Reason.SERVER_ERROR, Reason.TIMEOUT})),
     "garbage": Fault(frozenset({Reason.NETWORK, Reason.SERVER_ERROR})),
     "endless_header": Fault(frozenset({Reason.NETWORK, Reason.TIMEOUT, Reason.SERVER_ERROR})),
     "slowloris": Fault(frozenset({Reason.TIMEOUT})),

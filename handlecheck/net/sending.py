@@ -91,11 +91,13 @@ async def send(
         if (coding := undecodable_coding(exc)) is not None:
             # The same bytes would come back: not worth a retry.
             raise FetchError(Reason.UNEXPECTED_RESPONSE, unreadable(coding)) from None
-        # A server answered, but not in HTTP (a bad status line, a header without end): a fault
-        # of that server, not of the network. A body cut short stays `network`: the connection
-        # was lost mid-answer, as on a flaky link.
+        # A server answered, but not in HTTP (a bad status line, a header without end), or cut its
+        # answer short after the headers: that server was reached, so it is no sign of a machine
+        # offline. A body cut short may come whole on a second try; a bad status line will not.
         if isinstance(exc, aiohttp.ClientResponseError):
             raise FetchError(Reason.SERVER_ERROR, f"the answer is not readable HTTP: {_short(exc)}") from None
+        if isinstance(exc, aiohttp.ClientPayloadError):
+            raise FetchError(Reason.SERVER_ERROR, f"the answer was cut short: {_cut(exc)}", retryable=True) from None
         raise FetchError(Reason.NETWORK, f"{type(exc).__name__}: {_short(exc)}", retryable=True) from None
 
 
@@ -104,6 +106,12 @@ def _short(exc: BaseException) -> str:
     real or written out as backslash-n inside a repr."""
     text = re.sub(r"(?:\\n|\s)+", " ", str(exc)).strip() or type(exc).__name__
     return text[:200]
+
+
+def _cut(exc: aiohttp.ClientPayloadError) -> str:
+    """How much of the body came, when aiohttp says ('received 12 of 10000 bytes')."""
+    counted = re.search(r"received \d+ of \d+ bytes", str(exc))
+    return counted.group(0) if counted else _short(exc)
 
 
 def not_sent(refusal: Refusal) -> str:
