@@ -187,6 +187,11 @@ def test_module_entry_point_help_and_errors_without_traceback(tmp_path: Path):
         (["check", "-acme"], "as in: handlecheck check -- -acme"),
         (["frob"], "invalid choice: 'frob'"),
         ([], "required: COMMAND (see handlecheck --help)"),
+        (["-v"], "required: COMMAND (see handlecheck --help)"),
+        (["--bogus"], "handlecheck: error: unrecognized arguments: --bogus (see"),
+        (["--bogus=3", "-v"], "unrecognized arguments: --bogus=3 (see"),
+        (["platforms", "--bogus"], "handlecheck platforms: error: unrecognized arguments: --bogus (see"),
+        (["platforms"], "required: ACTION (see handlecheck platforms --help)"),
     ],
 )
 def test_an_argument_error_is_one_line_naming_where_help_is(argv: list[str], says: str, capsys):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from collections.abc import Sequence
 from typing import NoReturn
 
@@ -155,11 +156,31 @@ class OneLineParser(argparse.ArgumentParser):
     """An argument error is one line naming the command, the fault and where help is, not the
     whole usage (two dozen lines for `scan`) above it."""
 
+    given: tuple[str, ...] = ()
+
+    def parse_known_args(  # type: ignore[override]
+        self, args: Sequence[str] | None = None, namespace: argparse.Namespace | None = None
+    ) -> tuple[argparse.Namespace, list[str]]:
+        self.given = tuple(sys.argv[1:] if args is None else args)
+        return super().parse_known_args(args, namespace)
+
     def error(self, message: str) -> NoReturn:
+        if self._subparsers is not None and message.startswith("the following arguments are required"):
+            strays = self._strays()
+            if strays:  # the cause, not its consequence
+                message = f"unrecognized arguments: {' '.join(strays)}"
         hint = f"see {self.prog} --help"
         if "required: HANDLE" in message or "required: BRAND" in message:
             hint += f"; a name that starts with '-' goes after --, as in: {self.prog} -- -acme"
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message} ({hint})\n")
+
+    def _strays(self) -> list[str]:
+        """The options given that this parser does not know: `handlecheck --bogus` is about
+        `--bogus`, not about the command argparse found missing after passing it by."""
+        return [
+            arg for arg in self.given
+            if arg.startswith("-") and arg != "--" and arg.split("=", 1)[0] not in self._option_string_actions
+        ]  # fmt: skip
 
 
 def build_parser() -> argparse.ArgumentParser:
