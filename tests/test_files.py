@@ -261,6 +261,56 @@ def test_standard_output_closed_by_its_reader_is_quiet():
     assert process.stderr.read() == b""
 
 
+def _with_closed(*descriptors: int) -> Callable[[], None]:
+    """For the child, between fork and exec: as a shell's `<&-`, `>&-` or `2>&-` leaves it."""
+
+    def close() -> None:
+        for descriptor in descriptors:
+            os.close(descriptor)
+
+    return close
+
+
+async def test_a_closed_standard_input_or_error_changes_nothing_the_program_writes(
+    sim: Simulator, platform_file: PlatformFile, tmp_path: Path
+):
+    """A closed descriptor is held on the null device: without that, the report would open as
+    descriptor 2 and error lines would be written into it (and uvloop aborts on a closed 0)."""
+    site = await sim.site(behave.profiles({"acme"}))
+    path = platform_file(profile_entry("one", site.base))
+    for closed in (0, 2):
+        report = tmp_path / f"closed-{closed}.json"
+        run = await asyncio.to_thread(
+            subprocess.run,
+            [sys.executable, "-m", "handlecheck", "check", "acme", "--platforms", str(path), "--no-progress",
+             "--format", "json", "-o", str(report)],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE if closed != 2 else None, text=True, timeout=60,
+            check=False, preexec_fn=_with_closed(closed),
+        )  # fmt: skip
+        assert run.returncode == 0, (closed, run.stderr)
+        assert [r["verdict"] for r in json.loads(report.read_text())["results"]] == ["taken"], closed
+
+
+async def test_a_closed_standard_output_fails_in_one_line_unless_the_report_goes_to_a_file(
+    sim: Simulator, platform_file: PlatformFile, tmp_path: Path
+):
+    site = await sim.site(behave.profiles({"acme"}))
+    path = platform_file(profile_entry("one", site.base))
+    command = [sys.executable, "-m", "handlecheck", "check", "acme", "--platforms", str(path), "--no-progress"]
+
+    def program(*more: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([*command, *more], stderr=subprocess.PIPE, text=True, timeout=60, check=False,
+                              preexec_fn=_with_closed(1))  # fmt: skip
+
+    on_screen = await asyncio.to_thread(program)
+    assert on_screen.returncode == 2
+    assert on_screen.stderr.splitlines() == ["handlecheck: error: cannot write to standard output: Bad file descriptor"]
+    report = tmp_path / "report.json"
+    into_file = await asyncio.to_thread(program, "--format", "json", "-o", str(report))
+    assert into_file.returncode == 0 and into_file.stderr == ""
+    assert json.loads(report.read_text())["results"][0]["verdict"] == "taken"
+
+
 async def test_a_scan_report_that_cannot_be_written_is_one_line_after_the_checks(
     sim: Simulator, platform_file: PlatformFile, tmp_path: Path
 ):

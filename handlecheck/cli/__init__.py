@@ -18,7 +18,7 @@ from ..errors import HandlecheckError
 from ..text import printable
 from .common import EXIT_OK, EXIT_USAGE, stop_exit, stopped
 from .parser import build_parser
-from .stdout import guarded_stdout
+from .stdout import guarded_stdout, hold_standard_descriptors
 
 __all__ = ["build_parser", "console", "main"]
 
@@ -49,6 +49,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def console() -> int:
     """The `handlecheck` program: `main` in a process of its own, tuned for it, and stopped
     by SIGTERM and SIGHUP as by Ctrl-C (a signal while reports are written leaves no half)."""
+    hold_standard_descriptors()
     aio.tune_garbage_collector()
     aio.stop_on_signals()
     return main()
