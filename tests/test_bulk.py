@@ -6,6 +6,7 @@ import asyncio
 import csv
 import json
 import re
+import socket
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -256,6 +257,30 @@ async def test_a_rerun_within_max_age_continues_each_scan_and_keeps_its_changes(
         assert rerun["Acme"].changes == (taken,) and rerun["Acme"].violations == first["Acme"].violations
         scans = history.scans("Acme")
         assert [s.status for s in scans] == ["done", "done"], "the rerun added no scan"
+
+
+async def test_a_scan_that_reached_no_platform_is_unreached_and_never_the_baseline(
+    agency: Agency, platform_file: PlatformFile, tmp_path: Path
+) -> None:
+    """An offline run is recorded as `unreached`: the next run compares with the last scan that
+    had answers (else every account would look new again), and a rerun within max_age continues
+    the unreached scan and completes it."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        nowhere = f"http://127.0.0.1:{probe.getsockname()[1]}"
+    offline = load_platforms(platform_file(profile_entry("alpha", nowhere), profile_entry("beta", nowhere)))
+    policies = frozenset({FailOn.CHANGED})
+    with History(tmp_path / "h.sqlite") as history:
+
+        def bulk(platforms: tuple[Platform, ...], max_age: timedelta) -> BulkScan:
+            return BulkScan(platforms, options=OPTIONS, history=history, max_age=max_age, policies=policies)
+
+        await run(bulk(agency.platforms, timedelta(0)), [brand("Acme")])
+        await run(bulk(offline, timedelta(0)), [brand("Acme")])
+        assert [(s.status, s.complete) for s in history.scans("Acme")] == [("unreached", False), ("done", True)]
+        again = await run(bulk(agency.platforms, HOUR), [brand("Acme")])
+        assert again["Acme"].changes == (), "compared with the scan that had answers"
+        assert [s.status for s in history.scans("Acme")] == ["done", "done"], "the unreached scan was continued"
 
 
 # --- the command line over a brand list: a file per brand, harmless text ---------------------

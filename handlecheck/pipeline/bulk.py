@@ -32,7 +32,8 @@ from ..net.http import HttpOptions
 from ..net.pool import PooledChecker
 from ..policy import Change, FailOn, Snapshot, alerts, compare, violations
 from ..store.baseline import from_history
-from ..store.history import History
+from ..store.history import DONE, UNREACHED, History
+from ..summary import summarise
 from .scan import Progress, assemble, scan
 
 BRANDS_AT_ONCE = 4
@@ -160,7 +161,7 @@ class BulkScan:
         previous = self._previous(config.brand, scan_id)
         if history is not None:
             history.record_findings(scan_id, report.findings)
-            history.finish_scan(scan_id)
+            history.finish_scan(scan_id, UNREACHED if summarise(report.results).unreachable else DONE)
         del self._unfinished[key]
         snapshot = Snapshot.from_report(report)
         if previous is not None:

@@ -13,12 +13,13 @@ from tabulate import tabulate
 
 from ..policy import Change
 from ..store.baseline import INCLUDE_PARTIAL, ScanPair
-from ..store.history import BrandRecord, ScanRecord
+from ..store.history import UNREACHED, BrandRecord, ScanRecord
 from ..text import printable
 from .scan import md
 
 STAMP = "%Y-%m-%d %H:%M"
 PARTIAL = "partial (running, or stopped)"
+UNANSWERED = "unreached (no platform answered)"
 
 
 def _when(scan: ScanRecord) -> str:
@@ -26,6 +27,8 @@ def _when(scan: ScanRecord) -> str:
 
 
 def _status(scan: ScanRecord) -> str:
+    if scan.status == UNREACHED:
+        return UNANSWERED
     return "done" if scan.complete else PARTIAL
 
 
@@ -52,7 +55,8 @@ def render_history(scans: Sequence[ScanRecord], fmt: str) -> str:
 
 
 def _scan(scan: ScanRecord) -> str:
-    return f"scan {scan.id} ({_when(scan)}{'' if scan.complete else ', partial'})"
+    kind = "" if scan.complete else (", unreached" if scan.status == UNREACHED else ", partial")
+    return f"scan {scan.id} ({_when(scan)}{kind})"
 
 
 def _notes(pair: ScanPair) -> list[str]:

@@ -14,7 +14,8 @@ change nothing: a history on a read-only mount can still be read, and a missing 
 A brand is found by its `brand_key` (case, accents and spacing do not count), the same way by
 every command: `scan Acme` continues a scan of "acme", `history ACMÉ` lists both.
 A scan is complete once `finish_scan` marked it done; one a stop interrupted stays `running`
-(resumable), and `diff` and `--fail-on` leave it out.
+(resumable), one that no platform answered is `unreached`, and `diff` and `--fail-on` leave both
+out.
 """
 
 from __future__ import annotations
@@ -37,6 +38,9 @@ from .sqlite import open_sqlite
 from .urls import is_postgres_url, masked
 
 DONE = "done"
+UNREACHED = "unreached"
+"""A scan that ran to its end without one platform answering (offline): not complete, so never
+the scan that `diff` and `--fail-on` compare with, and continued by the next run."""
 
 
 def default_path() -> Path:
