@@ -142,8 +142,8 @@ async def test_scan_stopped_by_sigterm_writes_the_partial_report_and_resumes(
     assert process.returncode == 143, err
     partial = json.loads(out.read_text())
     assert partial["brand"] == "acme" and "quick" in {r["platform"] for r in partial["results"]}
-    assert "handlecheck: stopped by SIGTERM; partial reports written for 1 brand," in err and "Traceback" not in err
-    assert not _parts(tmp_path)
+    assert "stopped by SIGTERM; partial reports written for 1 brand; the next run resumes from the history" in err
+    assert "Traceback" not in err and not _parts(tmp_path)
     with History(db) as history:
         [stopped] = history.scans("acme")
         assert stopped.status == "running", "left resumable"
@@ -157,6 +157,22 @@ async def test_scan_stopped_by_sigterm_writes_the_partial_report_and_resumes(
         assert (resumed.id, resumed.status) == (stopped.id, "done"), "the stopped scan was resumed, not restarted"
     assert quick.hits["/acme"] == 1, "the answer stored before the stop was not asked again"
     assert {r["platform"] for r in json.loads(out.read_text())["results"]} == {"quick", "stuck"}
+
+
+async def test_a_scan_without_history_stopped_promises_no_resume(
+    sim: Simulator, platform_file: PlatformFile, tmp_path: Path
+):
+    gate = asyncio.Event()
+    quick, _, path = await _two_platforms(sim, platform_file, gate)
+    out = tmp_path / "acme.json"
+    process = await _start(tmp_path, "scan", "acme", "--platforms", str(path), "--no-db", "--depth", "quick",
+                           "--format", "json", "-o", str(out))  # fmt: skip
+    await _until(process, lambda: quick.hits["/acme"] == 1, "the quick platform asked")
+    _, err = await _stop(process, signal.SIGTERM)
+    gate.set()
+    assert process.returncode == 143, err
+    assert err.endswith("partial reports written for 1 brand; --no-db kept nothing to resume from\n"), err
+    assert json.loads(out.read_text())["status"] == "partial"
 
 
 async def test_bulk_scan_stopped_by_sighup_writes_partial_reports_and_resumes(

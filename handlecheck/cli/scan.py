@@ -161,8 +161,9 @@ def cmd_scan(args: argparse.Namespace) -> int:
             aio.run(run.scan_all(configs, total), uvloop=args.broker is None)
         except KeyboardInterrupt as stop:  # Ctrl-C, SIGTERM, SIGHUP
             written = run.write_partial()
-            print(f"handlecheck: {stopped(stop)}; partial reports written for {plural(written, 'brand')}, "
-                  "the rest resumes on the next run", file=sys.stderr)  # fmt: skip
+            after = "the next run resumes from the history" if history else "--no-db kept nothing to resume from"
+            print(f"handlecheck: {stopped(stop)}; partial reports written for {plural(written, 'brand')}; {after}",
+                  file=sys.stderr)  # fmt: skip
             return stop_exit(stop)
         except StorageError as exc:  # e.g. the history's disk is full: report what was gathered
             written = run.write_partial()
