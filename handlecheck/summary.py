@@ -22,6 +22,8 @@ class Summary:
     elapsed_seconds: float | None = None
     offline: str | None = None
     """Why the run decided that nothing is reachable (see handlecheck.net.reachability)."""
+    first_failure: str | None = None
+    """The evidence of one platform that could not be reached: what a count of reasons hides."""
 
     @property
     def unreachable(self) -> bool:
@@ -33,7 +35,8 @@ class Summary:
         """One line on why nothing answered: the offline decision, else the reasons counted."""
         if self.offline is not None:
             return self.offline
-        return ", ".join(f"{n} {reason}" for reason, n in self.unknown_reasons.items())
+        counted = ", ".join(f"{n} {reason}" for reason, n in self.unknown_reasons.items())
+        return f"{counted}; {self.first_failure}" if self.first_failure else counted
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -63,7 +66,16 @@ def summarise(results: Iterable[Result], elapsed_seconds: float | None = None) -
         attempted=len(attempted),
         unreachable_count=sum(1 for r in attempted if r.reason is not None and r.reason.unreachable),
         offline=offline,
+        first_failure=next((_first_check(r.evidence) for r in attempted if r.reason and r.reason.unreachable), None),
     )
+
+
+def _first_check(evidence: str) -> str:
+    """What the first check of a result saw, without its label: "check 1: DNS lookup failed: ...;
+    check 2 (api): ..." -> "DNS lookup failed: ..."."""
+    first = evidence.split("; check ", 1)[0]
+    label, colon, rest = first.partition(": ")
+    return rest if colon and label.startswith("check ") else first
 
 
 def _offline_cause(evidence: str) -> str:

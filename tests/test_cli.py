@@ -121,7 +121,7 @@ async def test_nothing_reachable_says_so_in_one_line_and_exits_3(platform_file: 
     assert await cli("check", "acme", "--platforms", str(path), *FAST) == 3
     captured = capsys.readouterr()
     assert captured.out == ""
-    assert captured.err.count("\n") == 1 and "no platform could be reached (2 network)" in captured.err
+    assert captured.err.count("\n") == 1 and "no platform could be reached (2 network; cannot connect: " in captured.err
 
 
 async def test_dead_proxy_exits_3(two_sites: Path, capsys):

@@ -80,6 +80,19 @@ def test_unreachable_when_every_sent_request_failed_to_connect() -> None:
     assert summary.unreachable_cause == "1 missing_credential, 1 network, 1 timeout, 1 tls"
 
 
+def test_the_cause_of_few_unreached_platforms_names_what_the_first_saw() -> None:
+    """Too few hosts for the offline decision: the counts, and what one check saw (its label and
+    the checks after it left off)."""
+    seen = "check 1: DNS lookup failed: no such name; check 2 (api): DNS lookup failed: no such name"
+    summary = summarise(
+        [
+            result("alpha", Verdict.UNKNOWN, Reason.NETWORK, evidence=seen),
+            result("beta", Verdict.UNKNOWN, Reason.NETWORK),
+        ]
+    )
+    assert summary.unreachable_cause == "2 network; DNS lookup failed: no such name"
+
+
 def test_a_server_error_is_an_answer() -> None:
     summary = summarise(
         [result("alpha", Verdict.UNKNOWN, Reason.NETWORK), result("beta", Verdict.UNKNOWN, Reason.SERVER_ERROR)]
