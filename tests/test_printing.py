@@ -26,6 +26,7 @@ from handlecheck.models import Result, Verdict
 from handlecheck.pipeline.selfcheck import Health, PlatformHealth
 from handlecheck.report.catalogue import render_selfcheck
 from handlecheck.report.lookalikes import render_findings
+from handlecheck.report.results import summary_line
 from handlecheck.report.scan import render_table
 from handlecheck.store.history import History
 from handlecheck.summary import summarise
@@ -132,3 +133,11 @@ def test_platforms_list_prints_a_platform_file_harmlessly(
     assert main(["platforms", "list", "--platforms", str(path)]) == 0
     out = capsys.readouterr().out
     assert "Evil name red  eman" in out and harmless(out), out
+
+
+def test_the_summary_line_multiplies_handles_by_platforms_only_when_every_pair_is_there() -> None:
+    when = datetime(2026, 12, 1, tzinfo=UTC)
+    pairs = [Result(h, p, Verdict.TAKEN, None, None, None, 0, "", when) for h in ("a", "b") for p in ("x", "y", "z")]
+    assert summary_line(summarise(pairs)).startswith("6 checks (2 handles x 3 platforms): 6 taken")
+    cut_short = pairs[:4]  # a stop after four: b on y and z never asked
+    assert summary_line(summarise(cut_short)).startswith("4 checks (2 handles, on 3 platforms): 4 taken")

@@ -64,8 +64,10 @@ def render_table(
 
 def summary_line(summary: Summary) -> str:
     counts = ", ".join(f"{summary.verdicts[v]} {v}" for v in VERDICT_ORDER if summary.verdicts.get(v))
+    # "2 handles x 13 platforms" only when every pair is there (not in a run a stop cut short).
+    times = " x " if summary.total == summary.handles * summary.platforms else ", on "
     line = (
-        f"{plural(summary.total, 'check')} ({plural(summary.handles, 'handle')} x "
+        f"{plural(summary.total, 'check')} ({plural(summary.handles, 'handle')}{times}"
         f"{plural(summary.platforms, 'platform')}): {counts or 'nothing'}"
     )
     if summary.unknown_reasons:
