@@ -241,6 +241,33 @@ def test_decide(name: str, resp: HttpResponse, verdict: Verdict, reason: Reason 
     assert decision.evidence.startswith("check 1: ")
 
 
+WIDGET_PAGE = '<main><h1>@acme</h1><form><div class="g-recaptcha" data-sitekey="x"></div></form></main>'
+STATUS_AND_NAME = Outcome(Verdict.TAKEN, (Matcher(MatcherType.STATUS, statuses=((200, 200),)), word("@{{handle}}")),
+                          Condition.AND)  # fmt: skip
+MARKER_MISSING = Outcome(Verdict.TAKEN, (word("Not Found", negative=True),))
+WIDGET_CASES = [
+    ("the name read in the page decides", STATUS_AND_NAME, WIDGET_PAGE, Verdict.TAKEN, None),
+    ("a soft-404 wording read in the page decides", Outcome(Verdict.AVAILABLE, (word("no such user"),)),
+     '<p>no such user</p><div class="h-captcha"></div>', Verdict.AVAILABLE, None),
+    ("a status alone does not", TAKEN_200, WIDGET_PAGE, Verdict.UNKNOWN, Reason.CHALLENGE),
+    ("an absence does not", MARKER_MISSING, WIDGET_PAGE, Verdict.UNKNOWN, Reason.CHALLENGE),
+    ("an interstitial marker wins over any rule", STATUS_AND_NAME, '<h1>@acme</h1><div id="px-captcha"></div>',
+     Verdict.UNKNOWN, Reason.CHALLENGE),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("name", "outcome", "body", "verdict", "reason"), WIDGET_CASES, ids=[c[0] for c in WIDGET_CASES]
+)
+def test_a_page_with_a_captcha_widget_is_judged_by_what_the_rule_read_in_it(
+    name: str, outcome: Outcome, body: str, verdict: Verdict, reason: Reason | None
+) -> None:
+    """A contact or sign-in form with a captcha sits on many an ordinary profile page; a challenge
+    page carries the same widget but not the account's content."""
+    decision = decide(Check(RequestSpec("https://example.test/{{handle}}"), (outcome,)), response(200, body), VARS, "c")
+    assert (decision.verdict, decision.reason) == (verdict, reason), decision.evidence
+
+
 def test_first_outcome_that_holds_wins_and_unknown_outcome_keeps_its_reason() -> None:
     wall = Outcome(Verdict.UNKNOWN, (word("Log in to see"),), reason=Reason.LOGIN_WALL)
     check = Check(RequestSpec("https://example.test/{{handle}}"), (wall, TAKEN_200))

@@ -58,15 +58,22 @@ CHALLENGE_TITLES: tuple[str, ...] = (
 CHALLENGE_MARKERS: tuple[str, ...] = (
     "cf_chl_opt",
     "cf-browser-verification",
-    "challenges.cloudflare.com/turnstile",
     "px-captcha",
     "_pxcaptcha",
     "captcha-delivery.com",
     "ddos-guard.net/",
     "_incapsula_resource",
+)
+"""Markers only an interstitial carries: the page is the challenge."""
+
+WIDGET_MARKERS: tuple[str, ...] = (
+    "challenges.cloudflare.com/turnstile",
     "g-recaptcha",
     "h-captcha",
 )
+"""Captcha widgets: a challenge page carries one, and so does an ordinary page with a contact,
+sign-in or report form. On such a page a rule decides only by what it read in the content (see
+`reads_content`); a status, a header or an absence proves nothing there."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,11 +195,26 @@ def challenge_signal(view: ResponseView) -> str | None:
         for word in CHALLENGE_TITLES:
             if word in text:
                 return f"challenge page title {title.group(1).strip()[:80]!r}"
+    return _marker(head, CHALLENGE_MARKERS, "challenge marker")
+
+
+def widget_signal(view: ResponseView) -> str | None:
+    """Name the captcha widget this page embeds, if any."""
+    return _marker(view.text[:SCAN_BYTES], WIDGET_MARKERS, "captcha widget")
+
+
+def _marker(head: str, markers: tuple[str, ...], kind: str) -> str | None:
     lowered = head.casefold()
-    for marker in CHALLENGE_MARKERS:
-        if marker in lowered:
-            return f"challenge marker {marker!r}"
-    return None
+    return next((f"{kind} {marker!r}" for marker in markers if marker in lowered), None)
+
+
+def reads_content(matcher: Matcher) -> bool:
+    """Whether a matcher found something in what the page says: a positive word or regex on the
+    body, or any JSON test (a captcha page is HTML: JSON tests never hold on it)."""
+    if matcher.type is MatcherType.JSON:
+        return True
+    body = matcher.part in (Part.BODY, Part.ALL)
+    return matcher.type in (MatcherType.WORD, MatcherType.REGEX) and body and not matcher.negative
 
 
 def login_wall_signal(response: HttpResponse) -> str | None:
@@ -253,6 +275,7 @@ def decide(check: Check, response: HttpResponse, variables: Mapping[str, str], l
     challenge = challenge_signal(view)
     if challenge:
         return Decision(Verdict.UNKNOWN, Reason.CHALLENGE, f"{label}: {challenge} (status {status})")
+    widget = widget_signal(view)
     login = login_wall_signal(response)
     redirect = login or foreign_redirect_signal(response)
     blocked: str | None = None
@@ -270,11 +293,18 @@ def decide(check: Check, response: HttpResponse, variables: Mapping[str, str], l
             if not explicit:
                 continue  # this outcome would be judging the sign-in page, or the other host's
             held = held if every else explicit
+        if widget:
+            content = [m for m in held if reads_content(m)]
+            if not content:
+                continue  # a status or an absence on a page with a captcha proves nothing
+            held = held if every else content
         shown = held if every else held[:1]
         evidence = f"{label}: " + " and ".join(describe(m, variables) for m in shown)
         if outcome.verdict is Verdict.UNKNOWN:
             return Decision(Verdict.UNKNOWN, outcome.reason or Reason.UNEXPECTED_RESPONSE, evidence)
         return Decision(outcome.verdict, None, evidence)
+    if widget:
+        return Decision(Verdict.UNKNOWN, Reason.CHALLENGE, f"{label}: {widget} (status {status})")
     if login:
         return Decision(Verdict.UNKNOWN, Reason.LOGIN_WALL, f"{label}: {login}")
     if redirect:
