@@ -268,6 +268,26 @@ def test_a_page_with_a_captcha_widget_is_judged_by_what_the_rule_read_in_it(
     assert (decision.verdict, decision.reason) == (verdict, reason), decision.evidence
 
 
+def test_a_url_test_names_a_sign_in_redirect_only_by_its_target_not_by_its_query() -> None:
+    """`next=/acme/` repeats the profile's path: a rule's "still on the profile" test must not
+    read it as the profile, while its "sent to sign in" test names the redirect."""
+    on_profile = Outcome(
+        Verdict.TAKEN,
+        (Matcher(MatcherType.STATUS, statuses=((200, 200),)), Matcher(MatcherType.URL, regexes=("/{{handle}}/$",))),
+        Condition.AND,
+    )
+    to_sign_in = Outcome(Verdict.AVAILABLE, (Matcher(MatcherType.URL, words=("/accounts/login/",)),))
+    bounced = response(
+        200, "<form>log in</form>", url="https://example.test/accounts/login/?next=/acme/", redirected=True
+    )
+    spec = RequestSpec("https://example.test/{{handle}}/")
+    assert decide(Check(spec, (on_profile, to_sign_in)), bounced, VARS, "c").verdict is Verdict.AVAILABLE
+    alone = decide(Check(spec, (on_profile,)), bounced, VARS, "c")
+    assert (alone.verdict, alone.reason) == (Verdict.UNKNOWN, Reason.LOGIN_WALL)
+    profile = response(200, "<h1>acme</h1>", url="https://example.test/acme/")
+    assert decide(Check(spec, (on_profile, to_sign_in)), profile, VARS, "c").verdict is Verdict.TAKEN
+
+
 def test_first_outcome_that_holds_wins_and_unknown_outcome_keeps_its_reason() -> None:
     wall = Outcome(Verdict.UNKNOWN, (word("Log in to see"),), reason=Reason.LOGIN_WALL)
     check = Check(RequestSpec("https://example.test/{{handle}}"), (wall, TAKEN_200))

@@ -250,6 +250,15 @@ def _blocked_by_absence(
     return notes[0]
 
 
+def _reads_target(matcher: Matcher, response: HttpResponse, variables: Mapping[str, str]) -> bool:
+    """Whether a redirect-naming matcher holds on the target itself: a url test must hold
+    without the URL's query, for a sign-in page's `?next=/ig/bob/` repeats the profile's path."""
+    if matcher.type is MatcherType.HEADER:
+        return True
+    target = urlsplit(response.url)._replace(query="", fragment="").geturl()
+    return _text_matches(matcher, target, variables)
+
+
 def names_redirect(matcher: Matcher) -> bool:
     """Whether a matcher speaks about where a response redirects: a positive `header` matcher
     on Location, or a positive test of the final URL (a `url` matcher, or a word or regex
@@ -289,7 +298,10 @@ def decide(check: Check, response: HttpResponse, variables: Mapping[str, str], l
             blocked = blocked or _blocked_by_absence(outcome, held, view, variables)
             continue
         if redirect:
-            explicit = [m for m in held if names_redirect(m)]
+            try:
+                explicit = [m for m in held if names_redirect(m) and _reads_target(m, response, variables)]
+            except PatternTimeout as exc:
+                return Decision(Verdict.UNKNOWN, Reason.UNEXPECTED_RESPONSE, f"{label}: status {status}, {exc}")
             if not explicit:
                 continue  # this outcome would be judging the sign-in page, or the other host's
             held = held if every else explicit
