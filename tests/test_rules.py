@@ -288,6 +288,20 @@ def test_a_url_test_names_a_sign_in_redirect_only_by_its_target_not_by_its_query
     assert decide(Check(spec, (on_profile, to_sign_in)), profile, VARS, "c").verdict is Verdict.TAKEN
 
 
+def test_the_guards_do_not_mistake_the_handle_for_a_challenge_or_a_sign_in_page() -> None:
+    """Check Point's `/checkpoint` answered with its canonical `/checkpoint/`, and hCaptcha's own
+    profile titled with its name, are the accounts; a real sign-in redirect stays a wall."""
+    spec = RequestSpec("https://example.test/{{handle}}")
+    checkpoint = {"handle": "checkpoint"}
+    slash = response(200, "<h1>checkpoint</h1>", url="https://example.test/checkpoint/", redirected=True)
+    assert decide(Check(spec, (TAKEN_200,)), slash, checkpoint, "c").verdict is Verdict.TAKEN
+    wall = response(200, "<form/>", url="https://example.test/checkpoint/?next=/acme", redirected=True)
+    assert decide(Check(spec, (TAKEN_200,)), wall, VARS, "c").reason is Reason.LOGIN_WALL
+    titled = response(200, "<title>hcaptcha (@hcaptcha) | Site</title><h1>hcaptcha</h1>")
+    assert decide(Check(spec, (TAKEN_200,)), titled, {"handle": "hcaptcha"}, "c").verdict is Verdict.TAKEN
+    assert decide(Check(spec, (TAKEN_200,)), titled, VARS, "c").reason is Reason.CHALLENGE
+
+
 def test_first_outcome_that_holds_wins_and_unknown_outcome_keeps_its_reason() -> None:
     wall = Outcome(Verdict.UNKNOWN, (word("Log in to see"),), reason=Reason.LOGIN_WALL)
     check = Check(RequestSpec("https://example.test/{{handle}}"), (wall, TAKEN_200))

@@ -264,7 +264,12 @@ class Checker:
         sent, got = withheld(request, response, secrets.values())
         page = ProfilePage(sent, got, datetime.now(UTC))
         view = ResponseView(response)
-        if spec is None or not 200 <= response.status < 300 or challenge_signal(view) or login_wall_signal(response):
+        if (
+            spec is None
+            or not 200 <= response.status < 300
+            or challenge_signal(view, handle)
+            or login_wall_signal(response, request.url)
+        ):
             return page
         found = read_profile(spec.fields, response)
         if secrets:

@@ -8,7 +8,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from ..models import (
     Check,
@@ -182,8 +182,9 @@ def _terms(matcher: Matcher, variables: Mapping[str, str]) -> str:
     return joined[:117] + "..." if len(joined) > 120 else joined
 
 
-def challenge_signal(view: ResponseView) -> str | None:
-    """Name the anti-bot or challenge marker this response carries, if any."""
+def challenge_signal(view: ResponseView, handle: str) -> str | None:
+    """Name the anti-bot or challenge marker this response carries, if any. The handle is left
+    out of the title first: `hcaptcha (@hcaptcha)` is the account's page, not a captcha."""
     response = view.response
     for name, value in CHALLENGE_HEADERS:
         if (response.header(name) or "").casefold() == value:
@@ -192,6 +193,7 @@ def challenge_signal(view: ResponseView) -> str | None:
     title = _TITLE.search(head)
     if title:
         text = title.group(1).strip().casefold()
+        text = text.replace(handle.casefold(), " ") if handle else text
         for word in CHALLENGE_TITLES:
             if word in text:
                 return f"challenge page title {title.group(1).strip()[:80]!r}"
@@ -217,17 +219,23 @@ def reads_content(matcher: Matcher) -> bool:
     return matcher.type in (MatcherType.WORD, MatcherType.REGEX) and body and not matcher.negative
 
 
-def login_wall_signal(response: HttpResponse) -> str | None:
-    """A redirect (followed or not) that lands on a sign-in page."""
+def login_wall_signal(response: HttpResponse, requested: str) -> str | None:
+    """A redirect (followed or not) that lands on a sign-in page; not one that only adds or
+    drops the requested path's trailing slash (`/checkpoint` to `/checkpoint/` is the account)."""
     candidates = []
     if response.redirected:
         candidates.append(response.url)
     if 300 <= response.status < 400:
         candidates.append(response.header("location") or "")
+    asked = _bare_path(requested)
     for url in candidates:
-        if _LOGIN_PATH.search(urlsplit(url).path or "/"):
+        if _bare_path(url) != asked and _LOGIN_PATH.search(urlsplit(url).path or "/"):
             return f"redirected to sign-in page {url[:200]}"
     return None
+
+
+def _bare_path(url: str) -> str:
+    return unquote(urlsplit(url).path).rstrip("/")
 
 
 def foreign_redirect_signal(response: HttpResponse) -> str | None:
@@ -251,12 +259,23 @@ def _blocked_by_absence(
 
 
 def _reads_target(matcher: Matcher, response: HttpResponse, variables: Mapping[str, str]) -> bool:
-    """Whether a redirect-naming matcher holds on the target itself: a url test must hold
-    without the URL's query, for a sign-in page's `?next=/ig/bob/` repeats the profile's path."""
+    """Whether a redirect-naming matcher read the target itself: a url test's words or
+    regexes must match from before the URL's query (`^https://x/login[?]next=/bob/$` does), for a
+    sign-in page's `?next=/ig/bob/` repeats the profile's path (`/ig/bob/$` only finds that)."""
     if matcher.type is MatcherType.HEADER:
         return True
-    target = urlsplit(response.url)._replace(query="", fragment="").geturl()
-    return _text_matches(matcher, target, variables)
+    url = response.url
+    query = min((i for i in (url.find("?"), url.find("#")) if i >= 0), default=len(url))
+    folded = url.casefold() if matcher.case_insensitive else url
+    starts: list[bool] = []
+    for template in matcher.words:
+        word = interpolate(template, variables)
+        starts.append(-1 < folded.find(word.casefold() if matcher.case_insensitive else word) < query)
+    for template in matcher.regexes:
+        pattern = compile_pattern(interpolate(template, variables, re.escape), matcher.case_insensitive)
+        found = search(pattern, url, origin=template)
+        starts.append(found is not None and found.start() < query)
+    return _any_or_all(starts, matcher.condition)
 
 
 def names_redirect(matcher: Matcher) -> bool:
@@ -281,11 +300,11 @@ def decide(check: Check, response: HttpResponse, variables: Mapping[str, str], l
         return Decision(Verdict.UNKNOWN, Reason.RATE_LIMITED, f"{label}: status 429")
     if 500 <= status <= 599:
         return Decision(Verdict.UNKNOWN, Reason.SERVER_ERROR, f"{label}: status {status}")
-    challenge = challenge_signal(view)
+    challenge = challenge_signal(view, variables.get("handle", ""))
     if challenge:
         return Decision(Verdict.UNKNOWN, Reason.CHALLENGE, f"{label}: {challenge} (status {status})")
     widget = widget_signal(view)
-    login = login_wall_signal(response)
+    login = login_wall_signal(response, interpolate(check.request.url, variables))
     redirect = login or foreign_redirect_signal(response)
     blocked: str | None = None
     for outcome in check.outcomes:
