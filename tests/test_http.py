@@ -110,6 +110,19 @@ async def test_a_host_that_never_stops_saying_429_ends_rate_limited_when_its_bud
     assert site.peak_in_flight == 1 or site.requests <= 3, "after the first 429 one request at a time"
 
 
+async def test_a_host_that_keeps_asking_to_wait_with_503_ends_server_error_in_its_own_words(
+    sim: Simulator, platform_file: PlatformFile
+) -> None:
+    """A 503 with Retry-After slows the host as a 429 does; its budget spent, the evidence
+    names the 503 it kept sending and the reason is server_error, not a 429 it never sent."""
+    site = await sim.site(behave.always(503, "busy", headers={"Retry-After": "1"}))
+    options = HttpOptions(retries=1, backoff=0.01, rate_limit_budget=1.0)
+    results = await run(platform_file(profile_entry("busy", site.base)), [f"n{i}" for i in range(6)], options)
+    assert {(r.verdict, r.reason) for r in results.values()} == {(Verdict.UNKNOWN, Reason.SERVER_ERROR)}
+    assert all("429" not in r.evidence for r in results.values()), [r.evidence for r in results.values()]
+    assert any("kept answering 503 (slow down)" in r.evidence for r in results.values())
+
+
 def test_a_429_halves_the_rate_and_answers_win_it_back() -> None:
     async def scenario() -> None:
         limiter = HostLimiter(RateLimit(2, 0.0), budget=30.0)

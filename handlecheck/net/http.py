@@ -244,7 +244,7 @@ class HttpClient:
                 return response
             if limiter.budget_spent():
                 return response
-            limiter.slowed_down(retry_after)
+            limiter.slowed_down(retry_after, response.status)
             if self._shared is not None:
                 await self._shared.pause(key, retry_after if retry_after is not None else limiter.current.interval)
             log.info("%s answered %d: slowed to a request every %.1fs", key, response.status, limiter.current.interval)
@@ -304,7 +304,7 @@ class HttpClient:
                     raise refusal
                 response = await self._observed(self._session, request, key, limiter)
         except BudgetSpent as exc:
-            raise FetchError(Reason.RATE_LIMITED, str(exc)) from None
+            raise FetchError(Reason.RATE_LIMITED if exc.status == 429 else Reason.SERVER_ERROR, str(exc)) from None
         if 500 <= response.status <= 599 and not _asks_to_slow_down(response):
             raise _RetryableStatus(response)
         return response

@@ -56,8 +56,12 @@ class SharedTurns(Protocol):
 
 
 class BudgetSpent(Exception):
-    """The host has kept the run waiting with 429s for longer than its budget: the request is
-    not sent (it would have to wait past the budget for its turn)."""
+    """The host has kept the run waiting with 429s (or 503s asking to wait) for longer than its
+    budget: the request is not sent (it would have to wait past the budget for its turn)."""
+
+    def __init__(self, status: int, budget: float) -> None:
+        super().__init__(f"the host kept answering {status} (slow down) for more than the {budget:g}s budget")
+        self.status = status
 
 
 def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
@@ -95,6 +99,7 @@ class HostLimiter:
         self._closed_until = 0.0
         self._closed_because: tuple[Reason, str] | None = None
         self._interrupted = asyncio.Event()
+        self._slowed_by = 429
 
     def tighten(self, policy: RateLimit) -> None:
         """A second platform on the same host asks for less: the stricter wins, at once."""
@@ -113,7 +118,7 @@ class HostLimiter:
             start = max(now, self._next_start)
             since = self.rate_limited_since
             if since is not None and start > since + self.budget:
-                raise BudgetSpent(f"the host kept answering 429 for more than the {self.budget:g}s budget")
+                raise BudgetSpent(self._slowed_by, self.budget)
             self._in_flight += 1
             self._next_start = start + self.current.interval
             self._starts.append(start)
@@ -142,12 +147,13 @@ class HostLimiter:
             self._in_flight -= 1
             self._changed.notify_all()
 
-    def slowed_down(self, retry_after: float | None) -> None:
-        """The host answered 429: halve the rate it was getting, one request in flight, and
+    def slowed_down(self, retry_after: float | None, status: int = 429) -> None:
+        """The host answered 429 (or a 503 with Retry-After): halve the rate it was getting, one request in flight, and
         wait as long as it asked (else one gap) before the next start. A 429 that comes within
         one gap of the last slow-down answers a request sent before it, in the same burst: it
         is not a sign that the slower pace is still too fast, and does not halve it again."""
         now = asyncio.get_running_loop().time()
+        self._slowed_by = status
         if self.rate_limited_since is None:
             self.rate_limited_since = now
         same_burst = self._slowed_at is not None and now - self._slowed_at < self.current.interval
