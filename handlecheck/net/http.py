@@ -31,7 +31,7 @@ from ..models import HttpRequest, HttpResponse, RateLimit, Reason
 from ..rules.addresses import url_refusal
 from ..text import printable
 from .politeness import BudgetSpent, HostLimiter, SharedTurns, host_key, parse_retry_after
-from .reachability import Failure, Reachability
+from .reachability import Failure, Reachability, hostname
 from .redirects import REDIRECTS, UnusableRedirect, may_follow, next_request
 from .resolver import CachingResolver
 from .sending import CONNECT_TIMEOUT, FetchError, not_sent, send
@@ -40,6 +40,8 @@ DEFAULT_USER_AGENT = (
     "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/142.0.0.0 Safari/537.36"
 )
 log = logging.getLogger(__name__)  # -v: each retry and each host slowed down
+DOUBT_POLL = 0.05
+"""How often a request held while the run learns whether it is offline looks again (seconds)."""
 
 
 def socket_budget() -> int:
@@ -122,7 +124,7 @@ class HttpClient:
         self._global = asyncio.Semaphore(self.options.concurrency)
         self._limiters: dict[str, HostLimiter] = {}
         self._resolver = CachingResolver(self.options.resolver, allow_link_local=self.options.allow_link_local)
-        self.reachability = Reachability()
+        self.reachability = Reachability(past_lookup=lambda key: self._resolver.looked_up(hostname(key)))
 
     async def __aenter__(self) -> HttpClient:
         options = self.options
@@ -294,10 +296,12 @@ class HttpClient:
     async def _attempt(self, request: HttpRequest, key: str, limiter: HostLimiter) -> HttpResponse:
         if self._session is None:
             raise RuntimeError("HttpClient used outside 'async with'")
+        await self._while_in_doubt()
         # Asked before waiting for a slot (no wait for nothing) and again once it is ours (the
         # host may have been closed, or the run found offline, while this request waited).
         if refusal := self._refusal(limiter):
             raise refusal
+        self.reachability.sending(key)  # from here, an offline decision waits for this request
         try:
             async with limiter, self._global, self._shared_turn(key, limiter):
                 if refusal := self._refusal(limiter):
@@ -305,9 +309,19 @@ class HttpClient:
                 response = await self._observed(self._session, request, key, limiter)
         except BudgetSpent as exc:
             raise FetchError(Reason.RATE_LIMITED if exc.status == 429 else Reason.SERVER_ERROR, str(exc)) from None
+        finally:
+            self.reachability.settled(key)
+            if (offline := self.reachability.offline) is not None:  # decided as this request ended
+                self.stop_asking(offline)
         if 500 <= response.status <= 599 and not _asks_to_slow_down(response):
             raise _RetryableStatus(response)
         return response
+
+    async def _while_in_doubt(self) -> None:
+        """Hold a new request while the run waits to learn whether it is offline (see
+        `reachability`): a machine without a network is not asked for a lookup per platform."""
+        while self.reachability.awaited and self.reachability.offline is None:
+            await asyncio.sleep(DOUBT_POLL)
 
     async def _observed(
         self, session: aiohttp.ClientSession, request: HttpRequest, key: str, limiter: HostLimiter

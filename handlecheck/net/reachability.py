@@ -7,11 +7,17 @@ failed to connect stops asking: every request still to come fails at once with r
 `offline` and a description that names the cause. One answer from any host, of any kind
 (even a 500 or a reset after connecting), proves the network works, and then the rule
 never trips for the rest of the run: a dead platform is only a dead platform.
+
+Dead hosts fail fast (a refused connection, a name that does not exist) and live ones take a
+round trip to answer, so the first failures come before the first answers on a network that
+works. The decision therefore waits for the hosts that were being asked when the threshold was
+reached (`sending` and `settled` say which): it is made only if none of them answers.
 """
 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -34,16 +40,42 @@ class Reachability:
     failed: dict[str, tuple[Failure, str]] = field(default_factory=dict)
     offline: str | None = None
     """Why the run has decided that nothing is reachable, or None while it has not."""
+    asking: Counter[str] = field(default_factory=Counter)
+    """Requests in flight per host, as `sending` and `settled` count them."""
+    awaited: set[str] | None = None
+    """The hosts still being asked when the threshold was reached, past their name's lookup:
+    the decision waits for them (a lookup still waiting on a machine offline would not end)."""
+    past_lookup: Callable[[str], bool] = field(default=lambda host: True)
+
+    def sending(self, host: str) -> None:
+        self.asking[host] += 1
+
+    def settled(self, host: str) -> None:
+        """A request to `host` ended (answered, failed or timed out)."""
+        self.asking[host] -= 1
+        if self.asking[host] <= 0:
+            del self.asking[host]
+            if self.awaited is not None and host in self.awaited:
+                self.awaited.discard(host)
+                self._decide()
 
     def heard_from(self) -> None:
         """Some host answered: the network works."""
         self.answered = True
+        self.awaited = None
 
     def could_not_reach(self, host: str, failure: Failure, detail: str) -> None:
         if self.answered or self.offline is not None:
             return
         self.failed.setdefault(host, (failure, detail))
-        if len(self.failed) >= self.hosts_needed:
+        if self.awaited is None and len(self.failed) >= self.hosts_needed:
+            self.awaited = {other for other in self.asking if other not in self.failed and self.past_lookup(other)}
+        if self.awaited is not None:
+            self.awaited.discard(host)
+            self._decide()
+
+    def _decide(self) -> None:
+        if not self.answered and self.offline is None and self.awaited == set():
             self.offline = self._describe()
 
     def _describe(self) -> str:
@@ -53,10 +85,10 @@ class Reachability:
         detail = detail.removeprefix(f"{cause.value}: ")
         return (
             f"offline: the first {len(self.failed)} hosts tried all failed before any answered: "
-            f"{cause.value} ({_hostname(host)}: {detail})"
+            f"{cause.value} ({hostname(host)}: {detail})"
         )
 
 
-def _hostname(host_key: str) -> str:
+def hostname(host_key: str) -> str:
     """`https://api.example.com:443` -> `api.example.com`."""
     return host_key.partition("://")[2].rsplit(":", 1)[0]

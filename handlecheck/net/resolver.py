@@ -21,6 +21,7 @@ test injects) and adds what a run needs:
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import socket
 
 from aiohttp.abc import AbstractResolver, ResolveResult
@@ -94,6 +95,20 @@ class CachingResolver(AbstractResolver):
                 _settle(answer, error=RefusedAddress(Refusal(why, link_local=True)))
             else:
                 _settle(answer, found=kept)
+
+    def looked_up(self, host: str) -> bool:
+        """Whether `host` has an address: an IP literal (aiohttp asks no resolver for one) or a
+        name whose lookup succeeded."""
+        try:
+            ipaddress.ip_address(host.strip("[]"))
+            return True
+        except ValueError:
+            pass
+        name = host.lower()
+        return any(
+            key[0] == name and answer.done() and not answer.cancelled() and answer.exception() is None
+            for key, answer in self._answers.items()
+        )
 
     def give_up(self, why: str) -> None:
         """Fail every lookup, waiting or to come, at once with `why` (the run is offline)."""
