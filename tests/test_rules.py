@@ -300,6 +300,10 @@ def test_the_guards_do_not_mistake_the_handle_for_a_challenge_or_a_sign_in_page(
     titled = response(200, "<title>hcaptcha (@hcaptcha) | Site</title><h1>hcaptcha</h1>")
     assert decide(Check(spec, (TAKEN_200,)), titled, {"handle": "hcaptcha"}, "c").verdict is Verdict.TAKEN
     assert decide(Check(spec, (TAKEN_200,)), titled, VARS, "c").reason is Reason.CHALLENGE
+    for handle, title in [("moment", "Just a moment..."), ("a", "Just a moment..."), ("check", "Security check")]:
+        interstitial = response(200, f"<title>{title}</title><p>Checking your connection</p>")
+        wall = decide(Check(spec, (TAKEN_200,)), interstitial, {"handle": handle}, "c")
+        assert wall.reason is Reason.CHALLENGE, f"{handle}: a phrase reaching beyond the handle is still a challenge"
 
 
 def test_first_outcome_that_holds_wins_and_unknown_outcome_keeps_its_reason() -> None:

@@ -183,8 +183,9 @@ def _terms(matcher: Matcher, variables: Mapping[str, str]) -> str:
 
 
 def challenge_signal(view: ResponseView, handle: str) -> str | None:
-    """Name the anti-bot or challenge marker this response carries, if any. The handle is left
-    out of the title first: `hcaptcha (@hcaptcha)` is the account's page, not a captcha."""
+    """Name the anti-bot or challenge marker this response carries, if any. A title phrase
+    found only inside the handle does not count (`hcaptcha (@hcaptcha)` is the account's page),
+    one reaching beyond it does (`Just a moment...` for the handle `moment` is a challenge)."""
     response = view.response
     for name, value in CHALLENGE_HEADERS:
         if (response.header(name) or "").casefold() == value:
@@ -193,11 +194,19 @@ def challenge_signal(view: ResponseView, handle: str) -> str | None:
     title = _TITLE.search(head)
     if title:
         text = title.group(1).strip().casefold()
-        text = text.replace(handle.casefold(), " ") if handle else text
         for word in CHALLENGE_TITLES:
-            if word in text:
+            if _beyond_handle(word, text, handle.casefold()):
                 return f"challenge page title {title.group(1).strip()[:80]!r}"
     return _marker(head, CHALLENGE_MARKERS, "challenge marker")
+
+
+def _beyond_handle(phrase: str, text: str, handle: str) -> bool:
+    """Whether `phrase` occurs in `text` other than wholly inside an occurrence of `handle`."""
+    inside = [(m.start(), m.end()) for m in re.finditer(re.escape(handle), text)] if handle else []
+    return any(
+        not any(start <= at and at + len(phrase) <= end for start, end in inside)
+        for at in (m.start() for m in re.finditer(re.escape(phrase), text))
+    )
 
 
 def widget_signal(view: ResponseView) -> str | None:
