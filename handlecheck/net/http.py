@@ -125,6 +125,7 @@ class HttpClient:
         self._limiters: dict[str, HostLimiter] = {}
         self._resolver = CachingResolver(self.options.resolver, allow_link_local=self.options.allow_link_local)
         self.reachability = Reachability(past_lookup=lambda key: self._resolver.looked_up(hostname(key)))
+        self._stopped = False
 
     async def __aenter__(self) -> HttpClient:
         options = self.options
@@ -339,8 +340,7 @@ class HttpClient:
                 limiter.interrupt()
             if exc.unreached is not None:
                 self.reachability.could_not_reach(key, exc.unreached, exc.detail)
-                if (offline := self.reachability.offline) is not None:
-                    self.stop_asking(offline)
+                if (offline := self.reachability.offline) is not None:  # `_attempt` stops the run asking
                     raise FetchError(Reason.OFFLINE, offline) from None
             elif exc.reason is not Reason.TIMEOUT:
                 self.reachability.heard_from()
@@ -349,7 +349,11 @@ class HttpClient:
         return response
 
     def stop_asking(self, why: str) -> None:
-        """The run is offline: every lookup and every wait for a turn ends now."""
+        """The run is offline: every lookup and every wait for a turn ends now (once: each
+        request in flight then ends here too)."""
+        if self._stopped:
+            return
+        self._stopped = True
         self._resolver.give_up(why)
         for limiter in self._limiters.values():
             limiter.interrupt()

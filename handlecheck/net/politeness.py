@@ -148,10 +148,12 @@ class HostLimiter:
             self._changed.notify_all()
 
     def slowed_down(self, retry_after: float | None, status: int = 429) -> None:
-        """The host answered 429 (or a 503 with Retry-After): halve the rate it was getting, one request in flight, and
-        wait as long as it asked (else one gap) before the next start. A 429 that comes within
-        one gap of the last slow-down answers a request sent before it, in the same burst: it
-        is not a sign that the slower pace is still too fast, and does not halve it again."""
+        """The host answered 429 (or a 503 with Retry-After): halve the rate it was getting, one
+        request in flight, and wait as long as it asked (else one gap) before the next start.
+        `status` is what the host said, for the evidence once its budget is spent. A 429 that
+        comes within one gap of the last slow-down answers a request sent before it, in the same
+        burst: it is not a sign that the slower pace is still too fast, and does not halve it
+        again."""
         now = asyncio.get_running_loop().time()
         self._slowed_by = status
         if self.rate_limited_since is None:

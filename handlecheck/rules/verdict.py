@@ -94,17 +94,24 @@ def _any_or_all(results: Iterable[bool], condition: Condition) -> bool:
 
 def _text_matches(matcher: Matcher, haystack: str, variables: Mapping[str, str]) -> bool:
     """Word and regex tests of `matcher` against `haystack`; raises PatternTimeout."""
-    results: list[bool] = []
+    return _any_or_all((at is not None for at in _first_matches(matcher, haystack, variables)), matcher.condition)
+
+
+def _first_matches(matcher: Matcher, haystack: str, variables: Mapping[str, str]) -> list[int | None]:
+    """Where each of `matcher`'s words and regexes first matches `haystack` (None: nowhere);
+    raises PatternTimeout."""
+    starts: list[int | None] = []
     if matcher.words:
         folded = haystack.casefold() if matcher.case_insensitive else haystack
         for template in matcher.words:
             word = interpolate(template, variables)
-            results.append((word.casefold() if matcher.case_insensitive else word) in folded)
+            at = folded.find(word.casefold() if matcher.case_insensitive else word)
+            starts.append(at if at >= 0 else None)
     for template in matcher.regexes:
         source = interpolate(template, variables, re.escape)
         found = search(compile_pattern(source, matcher.case_insensitive), haystack, origin=template)
-        results.append(found is not None)
-    return _any_or_all(results, matcher.condition)
+        starts.append(found.start() if found else None)
+    return starts
 
 
 def unproven_absence(matcher: Matcher, view: ResponseView, variables: Mapping[str, str]) -> str | None:
@@ -275,16 +282,8 @@ def _reads_target(matcher: Matcher, response: HttpResponse, variables: Mapping[s
         return True
     url = response.url
     query = min((i for i in (url.find("?"), url.find("#")) if i >= 0), default=len(url))
-    folded = url.casefold() if matcher.case_insensitive else url
-    starts: list[bool] = []
-    for template in matcher.words:
-        word = interpolate(template, variables)
-        starts.append(-1 < folded.find(word.casefold() if matcher.case_insensitive else word) < query)
-    for template in matcher.regexes:
-        pattern = compile_pattern(interpolate(template, variables, re.escape), matcher.case_insensitive)
-        found = search(pattern, url, origin=template)
-        starts.append(found is not None and found.start() < query)
-    return _any_or_all(starts, matcher.condition)
+    starts = _first_matches(matcher, url, variables)
+    return _any_or_all((at is not None and at < query for at in starts), matcher.condition)
 
 
 def names_redirect(matcher: Matcher) -> bool:
