@@ -133,22 +133,31 @@ def _all_answered_once(outcomes: list[handlecheck.BrandOutcome], database: Path)
         assert unknown == 0
 
 
-async def test_a_worker_killed_mid_run_has_its_checks_taken_over(
-    sim: Simulator, platform_file: PlatformFile, tmp_path: Path, broker: RedisServer, fleet: Fleet
+@pytest.mark.parametrize("signum", [signal.SIGKILL, signal.SIGTERM], ids=["killed", "stopped"])
+async def test_a_worker_killed_or_stopped_mid_run_has_its_checks_taken_over(
+    signum: int, sim: Simulator, platform_file: PlatformFile, tmp_path: Path, broker: RedisServer, fleet: Fleet
 ):
+    """SIGKILL (a machine lost) or SIGTERM (a `docker stop`) to a worker answering checks: the
+    requests it had taken stay unacknowledged and go to another worker; a stopped worker says
+    so in one line, not a traceback."""
     _, platforms = await paced_world(sim, platform_file, interval=0.05)
     fleet.start(3, redeliver_after=2.0)
     done: list[handlecheck.Result] = []
 
-    def killer(result: handlecheck.Result) -> None:
+    def signaller(result: handlecheck.Result) -> None:
         done.append(result)
         if len(done) == 40:
-            os.kill(fleet.workers[0].pid, signal.SIGKILL)
+            os.kill(fleet.workers[0].pid, signum)
 
     with handlecheck.History(tmp_path / "h.sqlite") as history:
-        outcomes = await _scan_with(platforms, history, broker, killer)
-    assert fleet.workers[0].poll() == -signal.SIGKILL
+        outcomes = await _scan_with(platforms, history, broker, signaller)
     _all_answered_once(outcomes, tmp_path / "h.sqlite")
+    said = fleet.stop()[0]
+    if signum == signal.SIGKILL:
+        assert fleet.workers[0].returncode == -signal.SIGKILL
+    else:
+        assert fleet.workers[0].returncode == 0, "a worker asked to stop ends as it should"
+        assert "Traceback" not in said and "go to another worker" in said, said
 
 
 async def test_a_worker_that_cannot_reach_the_platforms_leaves_them_to_the_others(

@@ -15,14 +15,19 @@ from .wire import GROUP, QUEUE, REDELIVER_AFTER, STREAM_LENGTH, Broker
 
 
 class _FleetStream(RedisStreamBroker):
-    """taskiq-redis's stream broker with two changes.
+    """taskiq-redis's stream broker with three changes.
 
     - One Redis client for every request queued and acknowledged: taskiq-redis makes a client
       for each (building its table of reply parsers), a cost that showed in the fleet's profile.
     - An acknowledgement that the broker is gone to take is let go: the request went with a
       broker restarted empty, or it comes back unacknowledged and is claimed again, and its
       run's coordinator keeps the first answer to each request. (Left to taskiq, the failed
-      ack is an error with a traceback in the worker's log.)"""
+      ack is an error with a traceback in the worker's log.)
+    - A worker that is `stopping` acknowledges nothing: taskiq acknowledges a request whose task
+      was cancelled as if it had been answered, and the requests a stopped worker had taken must
+      stay unacknowledged, for another worker to claim."""
+
+    stopping = False
 
     @cached_property
     def _client(self) -> Redis:
@@ -34,13 +39,15 @@ class _FleetStream(RedisStreamBroker):
 
     def _ack_generator(self, id: str, queue_name: str) -> Callable[[], Awaitable[None]]:
         async def ack_if_there() -> None:
+            if self.stopping:
+                return
             with suppress(*BROKER_GONE):
                 await self._client.xack(queue_name, self.consumer_group_name, id)
 
         return ack_if_there
 
 
-def task_broker(broker: Broker, *, redeliver_after: float = REDELIVER_AFTER) -> RedisStreamBroker:
+def task_broker(broker: Broker, *, redeliver_after: float = REDELIVER_AFTER) -> _FleetStream:
     """taskiq's Redis stream broker for the fleet's queue: a request is acknowledged once its
     answer is on the run's reply list, and one left unacknowledged for `redeliver_after`
     seconds (its worker died) is claimed by another worker."""

@@ -236,10 +236,23 @@ async def serve(
     redis = Redis.from_url(broker.url, socket_connect_timeout=5)
     worker = FleetWorker(broker, redis, AsyncKicker(TASK, queue, {}), proxy=proxy)
 
+    answering: set[asyncio.Task[Any]] = set()
+
     async def ask(
         run: str, request: int, kind: str, handle: str, platform: str, tried: list[str], bounces: int
     ) -> None:
-        await worker.ask(run, request, kind, handle, platform, tried, bounces)
+        """A request's task; cancelled when the worker stops, it ends quietly (else taskiq logs
+        the cancellation as an error with a traceback) and leaves the request unacknowledged."""
+        task = asyncio.current_task()
+        assert task is not None
+        answering.add(task)
+        try:
+            await worker.ask(run, request, kind, handle, platform, tried, bounces)
+        except asyncio.CancelledError:
+            if not queue.stopping:
+                raise
+        finally:
+            answering.discard(task)
 
     async def tick() -> None:
         return None
@@ -251,7 +264,11 @@ async def serve(
         with ThreadPoolExecutor(max_workers=1) as executor:
             await _listen(queue, executor, tasks, broker)
     finally:
+        queue.stopping = True
         heartbeat.cancel()
+        for task in list(answering):
+            task.cancel()
+        await asyncio.gather(*answering, return_exceptions=True)
         await worker.close()
         await redis.aclose()
         with suppress(Exception):
