@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import gzip
 import json
+import socket
 import ssl
 import zlib
 from collections import Counter
@@ -63,6 +64,15 @@ class Simulator:
     def __init__(self) -> None:
         self.sites: list[Site] = []
         self.raw_sites: list[RawSite] = []
+        self.closed: list[socket.socket] = []
+
+    def closed_port(self) -> int:
+        """A loopback port that refuses every connection at once: bound, never listening, and
+        held until the simulator closes, so no server started meanwhile can take it."""
+        held = socket.socket()
+        held.bind((LOOPBACK, 0))
+        self.closed.append(held)
+        return int(held.getsockname()[1])
 
     async def raw_site(self, handler: RawHandler) -> RawSite:
         """Serve `handler(reader, writer)` per connection: for faults below the HTTP layer."""
@@ -114,6 +124,8 @@ class Simulator:
         for raw in self.raw_sites:
             raw.server.close()
             await raw.server.wait_closed()
+        for held in self.closed:
+            held.close()
 
 
 def _name(request: web.Request) -> str:

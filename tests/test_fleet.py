@@ -11,7 +11,7 @@ import os
 import signal
 import sqlite3
 import threading
-from collections.abc import Coroutine
+from collections.abc import AsyncIterator, Coroutine
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -23,7 +23,7 @@ from handlecheck.cli import main
 from tests.conftest import PlatformFile
 from tests.redis_server import FLEET_KEY, Fleet, RedisServer, broker, fleet, fleet_env, free_port, needs_redis
 from tests.simulator import Simulator
-from tests.test_pool import BRANDS, bulk, paced_world, reports
+from tests.test_pool import BRANDS, assert_live_answered, bulk, dead_first_world, paced_world, reports
 
 __all__ = ["broker", "fleet"]  # fixtures
 T = TypeVar("T")
@@ -171,6 +171,24 @@ async def test_a_worker_that_cannot_reach_the_platforms_leaves_them_to_the_other
     with handlecheck.History(tmp_path / "h.sqlite") as history:
         outcomes = await _scan_with(platforms, history, broker, None)
     _all_answered_once(outcomes, tmp_path / "h.sqlite")
+
+
+async def test_dead_hosts_that_fail_first_do_not_make_the_fleet_offline(
+    sim: Simulator, platform_file: PlatformFile, broker: RedisServer, fleet: Fleet
+):
+    """As in one process: each worker waits for the hosts it is asking before it tells the
+    coordinator that it reaches nothing, so refusals that come first do not stop the run."""
+    path = await dead_first_world(sim, platform_file)
+    fleet.start(2)
+    fleet_broker = Broker(broker.url, FLEET_KEY.encode())
+    options = handlecheck.HttpOptions(retries=0)
+    scan = handlecheck.scan_many(["acme"], platforms=path, options=options, broker=fleet_broker)
+    outcomes = await _within(_collect(scan), RUN_LIMIT)
+    assert_live_answered(outcomes[0].report.results)
+
+
+async def _collect(outcomes: AsyncIterator[handlecheck.BrandOutcome]) -> list[handlecheck.BrandOutcome]:
+    return [o async for o in outcomes]
 
 
 def test_a_broker_needs_the_fleet_s_key_and_a_redis_url(capsys: pytest.CaptureFixture[str]):

@@ -193,6 +193,34 @@ async def test_a_worker_whose_hosts_are_all_down_does_not_make_the_run_offline(
     assert reasons == {handlecheck.Reason.NETWORK}, "down, not offline"
 
 
+async def dead_first_world(sim: Simulator, platform_file: PlatformFile) -> Path:
+    """Eight platforms on ports that refuse at once and four live ones that answer in 0.3 s: on
+    a network that works, the first failures come before the first answers."""
+    from tests import simulator as behave
+    from tests.conftest import profile_entry
+
+    dead = [profile_entry(f"dead{index}", f"http://127.0.0.1:{sim.closed_port()}") for index in range(8)]
+    live = [await sim.site(behave.profiles({"acme"}, delay=0.3)) for _ in range(4)]
+    return platform_file(*dead, *(profile_entry(f"live{i}", site.base) for i, site in enumerate(live)))
+
+
+def assert_live_answered(results: list[handlecheck.Result]) -> None:
+    on_live = {(r.platform, r.handle): r.verdict for r in results if r.platform.startswith("live")}
+    wanted = {(p, h): handlecheck.Verdict.TAKEN if h == "acme" else handlecheck.Verdict.AVAILABLE for p, h in on_live}
+    unanswered = [(r.platform, r.handle, r.evidence) for r in results if r.platform.startswith("live") and r.reason]
+    assert len(on_live) >= 4 and on_live == wanted, f"every live platform answers; not: {unanswered[:3]}"
+    assert {r.reason for r in results if r.platform.startswith("dead")} == {handlecheck.Reason.NETWORK}
+
+
+async def test_dead_hosts_that_fail_first_do_not_make_the_workers_offline(sim: Simulator, platform_file: PlatformFile):
+    """As in one process (see test_offline): each worker's view waits for the hosts it is asking
+    before it tells the coordinator that it reaches nothing."""
+    path = await dead_first_world(sim, platform_file)
+    options = handlecheck.HttpOptions(retries=0)
+    outcomes = [o async for o in handlecheck.scan_many(["acme"], platforms=path, options=options, workers=2)]
+    assert_live_answered(outcomes[0].report.results)
+
+
 async def test_with_no_network_the_workers_together_give_up_at_once(sim: Simulator, platform_file: PlatformFile):
     """Nothing resolves: the coordinator decides from all the workers' failures and tells them all."""
     entries = [PACED.replace("$id", f"p{n}").replace("$base", f"http://dead{n}.test").replace("$interval", "0")

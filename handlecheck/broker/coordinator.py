@@ -40,7 +40,6 @@ from ..models import Platform, Reason, Result, Verdict
 from ..net.checker import Checker
 from ..net.frames import Failed
 from ..net.http import HttpOptions
-from ..net.reachability import Reachability
 from ..pages import ProfilePage
 from .outages import BROKER_GONE
 from .queue import task_broker
@@ -90,7 +89,7 @@ class BrokerChecker(Checker):
         self._ticker: AsyncKicker[Any, Any] = AsyncKicker(TICK_TASK, self._queue, {})
         self._redis = Redis.from_url(broker.url, socket_connect_timeout=5, socket_timeout=SOCKET_TIMEOUT)
         self._workers = 0
-        self._seen_by: dict[str, Reachability] = {}  # what each worker saw of the network
+        self._reached_nothing: dict[str, str] = {}  # the workers that reached no host, and why
         self._reader: asyncio.Task[None] | None = None
         self._keeper: asyncio.Task[None] | None = None
         self._closing = False
@@ -251,7 +250,7 @@ class BrokerChecker(Checker):
         if kind == HEARD:
             self.reachability.heard_from()
         elif kind == UNREACHED:
-            self._unreached(worker, *message[2:])
+            self._unreached(worker, message[2])
         elif kind == REPLY:
             request, reply = message[2], message[3]
             pending = self._pending.get(request)
@@ -272,19 +271,17 @@ class BrokerChecker(Checker):
             pending.tried.append(worker)
         return len(pending.tried) < self._workers
 
-    def _unreached(self, worker: str, host: str, failure: Any, detail: str) -> None:
-        """The run is offline only when every live worker is, by what it alone saw: a worker
-        whose proxy is down fails at once on every host, and would otherwise decide for all
-        before the others' first answers arrive."""
+    def _unreached(self, worker: str, why: str) -> None:
+        """A worker found, by what it alone saw, that it reaches nothing. The run is offline
+        only when every live worker has: a worker whose proxy is down fails at once on every
+        host, and would otherwise decide for all before the others' first answers arrive."""
         run = self.reachability
         if run.offline is not None or run.answered:
             return
-        seen = self._seen_by.setdefault(worker, Reachability())
-        seen.could_not_reach(host, failure, detail)
-        offline = [other.offline for other in self._seen_by.values() if other.offline is not None]
-        if len(offline) >= max(1, self._workers):
-            run.offline = offline[0]
-            self._spawn(self._tell_offline(offline[0]))
+        self._reached_nothing.setdefault(worker, why)
+        if len(self._reached_nothing) >= max(1, self._workers):
+            run.conclude(next(iter(self._reached_nothing.values())))
+            self._spawn(self._tell_offline(why))
 
     async def _tell_offline(self, why: str) -> None:
         with suppress(*BROKER_GONE):

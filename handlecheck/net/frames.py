@@ -14,7 +14,7 @@ from typing import Any
 
 HEADER = struct.Struct("!I")
 CHECK, PAGE, PLATFORM = "check", "page", "platform"  # coordinator -> worker: requests, and what they ask
-HEARD, UNREACHED = "heard", "unreached"  # worker -> coordinator: what a worker saw of the network
+HEARD, UNREACHED = "heard", "unreached"  # worker -> coordinator: its first answer; it reached nothing (why)
 OFFLINE = "offline"  # coordinator -> worker: the run decided that nothing is reachable
 
 

@@ -65,7 +65,10 @@ class _Worker:
     """One worker process, its pipe, and the requests it has not answered yet."""
 
     def __init__(
-        self, options: HttpOptions, environ: Mapping[str, str] | None, on_event: Callable[[tuple[Any, ...]], None]
+        self,
+        options: HttpOptions,
+        environ: Mapping[str, str] | None,
+        on_event: Callable[[_Worker, tuple[Any, ...]], None],
     ) -> None:
         self.options = options
         self.on_event = on_event  # what the worker saw of the network (see `PooledChecker._network`)
@@ -122,7 +125,7 @@ class _Worker:
         assert process.stdout is not None
         while (frame := await read_frame(process.stdout)) is not None:
             if isinstance(frame[0], str):
-                self.on_event(frame)
+                self.on_event(self, frame)
                 continue
             request_id, reply = frame
             waiting = self.pending.get(request_id)
@@ -170,6 +173,7 @@ class PooledChecker(Checker):
         super().__init__(options, recall=recall, environ=environ)
         self._pool = [_Worker(self.options, environ, self._network) for _ in range(max(1, workers))]
         self._owner: dict[Hashable, _Worker] = {}
+        self._reached_nothing: dict[_Worker, str] = {}
 
     async def __aenter__(self) -> PooledChecker:
         await super().__aenter__()
@@ -189,19 +193,21 @@ class PooledChecker(Checker):
     async def _stop_all(self) -> None:
         await asyncio.gather(*(worker.stop() for worker in self._pool), return_exceptions=True)
 
-    def _network(self, event: tuple[Any, ...]) -> None:
-        """A worker's report of the network, weighed by the run's one Reachability: a host
-        one worker cannot reach does not make the run offline while another hears from its
-        own; when the run is offline, every worker is told at once."""
+    def _network(self, worker: _Worker, event: tuple[Any, ...]) -> None:
+        """A worker's report of the network. The run is offline when every worker given hosts
+        has found, by what it alone saw, that it reaches nothing (and none has heard from any):
+        a worker whose hosts are all down does not make the run offline while another hears
+        from its own. Then every worker is told at once."""
         run = self.reachability
         if event[0] == HEARD:
             run.heard_from()
-        elif event[0] == UNREACHED and run.offline is None:
-            run.could_not_reach(*event[1:])
-            if run.offline is not None:
-                for worker in self._pool:
-                    worker.offline = run.offline
-                    worker.send((OFFLINE, run.offline))
+        elif event[0] == UNREACHED and run.offline is None and not run.answered:
+            self._reached_nothing.setdefault(worker, event[1])
+            if set(self._owner.values()) <= self._reached_nothing.keys():
+                run.conclude(next(iter(self._reached_nothing.values())))
+                for each in self._pool:
+                    each.offline = run.offline
+                    each.send((OFFLINE, run.offline))
 
     def _worker_for(self, platform: Platform) -> _Worker:
         key = self._host_of(platform)

@@ -76,7 +76,12 @@ class Reachability:
 
     def _decide(self) -> None:
         if not self.answered and self.offline is None and self.awaited == set():
-            self.offline = self._describe()
+            self.conclude(self._describe())
+
+    def conclude(self, why: str) -> None:
+        """Nothing is reachable: the run stops asking (a check worker's only tells, see
+        `net.worker.Relayed`)."""
+        self.offline = why
 
     def _describe(self) -> str:
         counts = Counter(failure for failure, _ in self.failed.values())

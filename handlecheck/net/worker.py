@@ -24,28 +24,31 @@ from .. import aio
 from ..models import Platform
 from .checker import Checker
 from .frames import CHECK, HEARD, OFFLINE, PAGE, PLATFORM, UNREACHED, Failed, open_stdio, read_frame, write_frame
-from .reachability import Failure, Reachability
+from .reachability import Reachability
 
 
 class Relayed(Reachability):
-    """A worker's view of the network: it tells its coordinator what it saw (`tell`, once per
-    fact) and never decides alone that the run is offline (its hosts are only some of the
-    run's: another worker may be hearing from its own). The coordinator decides, for every
-    worker, and says so (OFFLINE). A broker's workers relay theirs the same way."""
+    """A worker's view of the network: it weighs what it alone saw as a run does (waiting for
+    the hosts it is asking, see `reachability`), but it tells its coordinator instead of acting
+    (HEARD at its first answer, UNREACHED with the cause when it would decide that nothing is
+    reachable) and never stops asking by itself: its hosts are only some of the run's, and
+    another worker may be hearing from its own. The coordinator decides for every worker, and
+    says so (OFFLINE). A broker's workers relay theirs the same way."""
 
     def __init__(self, tell: Callable[[tuple[Any, ...]], None]) -> None:
         super().__init__()
         self._tell = tell
+        self.concluded: str | None = None
 
     def heard_from(self) -> None:
         if not self.answered:
-            self.answered = True
             self._tell((HEARD,))
+        super().heard_from()
 
-    def could_not_reach(self, host: str, failure: Failure, detail: str) -> None:
-        if not self.answered and self.offline is None and host not in self.failed:
-            self.failed[host] = (failure, detail)
-            self._tell((UNREACHED, host, failure, detail))
+    def conclude(self, why: str) -> None:
+        if self.concluded is None:
+            self.concluded = why
+            self._tell((UNREACHED, why))
 
 
 async def serve() -> None:
