@@ -206,11 +206,14 @@ def _offline_namespace() -> list[str]:
         ["scan", "acme", "--no-db"],
         ["lookalikes", "acme", "--check"],
         ["platforms", "selfcheck"],
+        ["scan", "--input", "brands.csv", "--out", "reports", "--workers", "2"],
     ],
-    ids=["check", "scan", "scan-no-db", "lookalikes", "selfcheck"],
+    ids=["check", "scan", "scan-no-db", "lookalikes", "selfcheck", "bulk-scan"],
 )
 def test_the_program_on_an_offline_machine_says_so_in_one_line_and_exits_3(command: list[str], tmp_path: Path):
+    """A bulk scan too: one line, and each brand's report still written (`unreached`)."""
     prefix = _offline_namespace()
+    (tmp_path / "brands.csv").write_text("brand\nacme\nglobex\n", encoding="utf-8")
     environment = {**os.environ, "XDG_DATA_HOME": str(tmp_path), "HOME": str(tmp_path)}
     started = time.monotonic()
     run = subprocess.run(
@@ -230,6 +233,8 @@ def test_the_program_on_an_offline_machine_says_so_in_one_line_and_exits_3(comma
     assert "offline: " in errors[0] and "check the network" in errors[0]
     assert run.stdout == "", "no table of `unknown` either"
     assert "Traceback" not in run.stderr
+    if "--out" in command:
+        assert len(list((tmp_path / "reports").iterdir())) == 2
 
 
 async def test_dead_hosts_that_fail_first_do_not_make_a_working_network_offline(sim, platform_file):

@@ -225,10 +225,16 @@ class _BulkRun:
         self.violations: list[str] = []
         self.incomplete: list[str] = []  # the first ten brands whose scan is incomplete
         self.incomplete_count = 0
-        self.unreachable: str | None = None  # why nothing answered, in a one-brand run
+        self.unreached = 0  # brands of which no platform answered
+        self._unreached_cause: str | None = None
         self.spool = spool  # with --input: each brand's summary line (or junit <testsuite>), not its report
         self.bulk = out_dir is not None and bool(args.input)
         self.brands_done = 0
+
+    @property
+    def unreachable(self) -> str | None:
+        """Why no platform answered, when none did for any brand (a machine offline)."""
+        return self._unreached_cause if self.unreached == self.brands_done else None
 
     def _advance(self, _: Result) -> None:
         self.bar.update()
@@ -249,8 +255,9 @@ class _BulkRun:
             if len(self.incomplete) < 10:
                 self.incomplete.append(report.brand)
         mine = summarise(r for r in report.results if r.handle == report.handle)
-        if not self.bulk and mine.unreachable:
-            self.unreachable = mine.unreachable_cause
+        if mine.unreachable:
+            self.unreached += 1
+            self._unreached_cause = self._unreached_cause or mine.unreachable_cause
         if self.args.baseline and self.args.update_baseline:
             write_baseline(self.args.baseline, outcome.snapshot)
         self._write(report, outcome.config)
@@ -280,7 +287,7 @@ class _BulkRun:
                 out.write(_render(fmt, report, config))
 
     def finish(self) -> None:
-        if not self.bulk:
+        if not self.bulk or not report_shown(self.args.output, self.unreachable is not None):
             return
         assert self.spool is not None
         with ExitStack() as stack:
