@@ -171,6 +171,29 @@ def test_reachability_decides_offline_only_without_any_answer():
     assert same_host.offline is None, "one host failing five times is one dead host"
 
 
+def test_a_coordinator_s_suspicion_waits_for_the_hosts_it_is_asking_past_their_lookup():
+    """Every worker reached nothing: a coordinator still asking a host whose name resolved (or
+    an IP literal) waits for it, and its answer calls the suspicion off; a host still in its
+    lookup is not waited for."""
+    waiting = Reachability()
+    waiting.sending("https://live.example:443")
+    waiting.sending("https://still-looking-up.example:443")
+    waiting.name_resolved("LIVE.example")
+    waiting.suspect("offline: no worker reached any host")
+    assert waiting.offline is None and waiting.awaited == {"https://live.example:443"}
+    waiting.heard_from()
+    waiting.settled("https://live.example:443")
+    assert waiting.offline is None, "an answer calls it off"
+
+    silent = Reachability()
+    silent.sending("http://127.0.0.1:9")
+    silent.sending("https://unresolved.example:443")
+    silent.suspect("offline: no worker reached any host")
+    assert silent.offline is None
+    silent.settled("http://127.0.0.1:9")  # refused, no answer
+    assert silent.offline == "offline: no worker reached any host"
+
+
 def _result(platform: str, reason: Reason | None, verdict: Verdict = Verdict.UNKNOWN) -> Result:
     from datetime import UTC, datetime
 

@@ -43,7 +43,21 @@ from ..net.http import HttpOptions
 from ..pages import ProfilePage
 from .outages import BROKER_GONE
 from .queue import task_broker
-from .wire import CHECK, HEARD, PAGE, REPLY, RUN_TTL, TASK, TICK_TASK, UNREACHED, WORKERS, Broker, RunKeys, Tampered
+from .wire import (
+    CHECK,
+    HEARD,
+    PAGE,
+    REPLY,
+    RESOLVED,
+    RUN_TTL,
+    TASK,
+    TICK_TASK,
+    UNREACHED,
+    WORKERS,
+    Broker,
+    RunKeys,
+    Tampered,
+)
 
 log = logging.getLogger(__name__)
 RENEW = 10.0
@@ -90,6 +104,7 @@ class BrokerChecker(Checker):
         self._redis = Redis.from_url(broker.url, socket_connect_timeout=5, socket_timeout=SOCKET_TIMEOUT)
         self._workers = 0
         self._reached_nothing: dict[str, str] = {}  # the workers that reached no host, and why
+        self._told_offline = False
         self._reader: asyncio.Task[None] | None = None
         self._keeper: asyncio.Task[None] | None = None
         self._closing = False
@@ -149,11 +164,15 @@ class BrokerChecker(Checker):
     async def _call(self, kind: str, handle: str, platform: Platform) -> Any:
         request = next(self._ids)
         pending = self._pending[request] = _Pending(asyncio.get_running_loop().create_future(), kind, handle, platform)
+        host = str(self._host_of(platform))
+        self.reachability.sending(host)
         try:
             await self._send(request, pending)
             return await pending.future
         finally:
             self._pending.pop(request, None)
+            self.reachability.settled(host)
+            self._tell_if_offline()
 
     async def _send(self, request: int, pending: _Pending) -> None:
         """Queue the request, waiting for the broker while it is gone (the reader reconnects)."""
@@ -249,6 +268,8 @@ class BrokerChecker(Checker):
         kind, worker = message[0], message[1]
         if kind == HEARD:
             self.reachability.heard_from()
+        elif kind == RESOLVED:
+            self.reachability.name_resolved(message[2])
         elif kind == UNREACHED:
             self._unreached(worker, message[2])
         elif kind == REPLY:
@@ -272,15 +293,23 @@ class BrokerChecker(Checker):
         return len(pending.tried) < self._workers
 
     def _unreached(self, worker: str, why: str) -> None:
-        """A worker found, by what it alone saw, that it reaches nothing. The run is offline
-        only when every live worker has: a worker whose proxy is down fails at once on every
-        host, and would otherwise decide for all before the others' first answers arrive."""
+        """A worker found, by what it alone saw, that it reaches nothing. Once every live worker
+        has, the run is offline unless a host still being asked past its lookup answers
+        (`Reachability.suspect`): a worker whose proxy is down fails at once on every host, and
+        would otherwise decide for all before the others' first answers arrive."""
         run = self.reachability
         if run.offline is not None or run.answered:
             return
         self._reached_nothing.setdefault(worker, why)
         if len(self._reached_nothing) >= max(1, self._workers):
-            run.conclude(next(iter(self._reached_nothing.values())))
+            run.suspect(next(iter(self._reached_nothing.values())))
+            self._tell_if_offline()
+
+    def _tell_if_offline(self) -> None:
+        """Once the run is offline, the workers and the requests waiting are told, once."""
+        why = self.reachability.offline
+        if why is not None and not self._told_offline:
+            self._told_offline = True
             self._spawn(self._tell_offline(why))
 
     async def _tell_offline(self, why: str) -> None:

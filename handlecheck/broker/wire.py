@@ -41,7 +41,7 @@ REDELIVER_AFTER = 120.0
 (a worker killed outright never answers): longer than a check can take, retries included."""
 TASKS = 256
 """Checks a worker keeps in progress at once, by default."""
-REPLY, HEARD, UNREACHED = "reply", "heard", "unreached"
+REPLY, HEARD, UNREACHED, RESOLVED = "reply", "heard", "unreached", "resolved"  # as a pool's workers say them
 CHECK, PAGE = "check", "page"
 
 

@@ -110,7 +110,6 @@ class Checker:
 
     @reachability.setter
     def reachability(self, shared: Reachability) -> None:
-        shared.past_lookup = self._client.reachability.past_lookup  # the lookups are this session's
         self._client.reachability = shared
 
     def go_offline(self, why: str) -> None:

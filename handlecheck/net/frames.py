@@ -15,6 +15,7 @@ from typing import Any
 HEADER = struct.Struct("!I")
 CHECK, PAGE, PLATFORM = "check", "page", "platform"  # coordinator -> worker: requests, and what they ask
 HEARD, UNREACHED = "heard", "unreached"  # worker -> coordinator: its first answer; it reached nothing (why)
+RESOLVED = "resolved"  # worker -> coordinator: a host name that its lookup resolved
 OFFLINE = "offline"  # coordinator -> worker: the run decided that nothing is reachable
 
 

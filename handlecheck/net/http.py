@@ -31,7 +31,7 @@ from ..models import HttpRequest, HttpResponse, RateLimit, Reason
 from ..rules.addresses import url_refusal
 from ..text import printable
 from .politeness import BudgetSpent, HostLimiter, SharedTurns, host_key, parse_retry_after
-from .reachability import Failure, Reachability, hostname
+from .reachability import Failure, Reachability
 from .redirects import REDIRECTS, UnusableRedirect, may_follow, next_request
 from .resolver import CachingResolver
 from .sending import CONNECT_TIMEOUT, FetchError, not_sent, send
@@ -123,8 +123,12 @@ class HttpClient:
         self._session: aiohttp.ClientSession | None = None
         self._global = asyncio.Semaphore(self.options.concurrency)
         self._limiters: dict[str, HostLimiter] = {}
-        self._resolver = CachingResolver(self.options.resolver, allow_link_local=self.options.allow_link_local)
-        self.reachability = Reachability(past_lookup=lambda key: self._resolver.looked_up(hostname(key)))
+        self.reachability = Reachability()
+        self._resolver = CachingResolver(
+            self.options.resolver,
+            allow_link_local=self.options.allow_link_local,
+            on_resolved=lambda name: self.reachability.name_resolved(name),  # whichever reachability is in use
+        )
         self._stopped = False
 
     async def __aenter__(self) -> HttpClient:

@@ -34,7 +34,7 @@ from typing import Any
 from ..models import Platform, Reason, Result, Verdict
 from ..pages import ProfilePage
 from .checker import Checker
-from .frames import CHECK, HEARD, OFFLINE, PAGE, PLATFORM, UNREACHED, Failed, encode, read_frame
+from .frames import CHECK, HEARD, OFFLINE, PAGE, PLATFORM, RESOLVED, UNREACHED, Failed, encode, read_frame
 from .http import HttpOptions
 
 log = logging.getLogger(__name__)
@@ -194,31 +194,50 @@ class PooledChecker(Checker):
         await asyncio.gather(*(worker.stop() for worker in self._pool), return_exceptions=True)
 
     def _network(self, worker: _Worker, event: tuple[Any, ...]) -> None:
-        """A worker's report of the network. The run is offline when every worker given hosts
-        has found, by what it alone saw, that it reaches nothing (and none has heard from any):
-        a worker whose hosts are all down does not make the run offline while another hears
-        from its own. Then every worker is told at once."""
+        """A worker's report of the network. Once every worker given hosts has found, by what it
+        alone saw, that it reaches nothing, the run is offline unless a host still being asked
+        past its lookup answers (`Reachability.suspect`): a worker whose hosts are all down does
+        not make the run offline while another hears from its own."""
         run = self.reachability
         if event[0] == HEARD:
             run.heard_from()
+        elif event[0] == RESOLVED:
+            run.name_resolved(event[1])
         elif event[0] == UNREACHED and run.offline is None and not run.answered:
             self._reached_nothing.setdefault(worker, event[1])
             if set(self._owner.values()) <= self._reached_nothing.keys():
-                run.conclude(next(iter(self._reached_nothing.values())))
-                for each in self._pool:
-                    each.offline = run.offline
-                    each.send((OFFLINE, run.offline))
+                run.suspect(next(iter(self._reached_nothing.values())))
+                self._tell_if_offline()
 
-    def _worker_for(self, platform: Platform) -> _Worker:
+    def _tell_if_offline(self) -> None:
+        """Once the run is offline, every worker is told, once."""
+        why = self.reachability.offline
+        if why is None or self._pool[0].offline is not None:
+            return
+        for worker in self._pool:
+            worker.offline = why
+            worker.send((OFFLINE, why))
+
+    def _worker_for(self, platform: Platform) -> tuple[str, _Worker]:
         key = self._host_of(platform)
         owner = self._owner.get(key)
         if owner is None:
             owner = self._owner[key] = self._pool[len(self._owner) % len(self._pool)]
-        return owner
+        return str(key), owner
+
+    async def _call(self, request: _Request) -> Any:
+        """`request` answered by the worker that owns its host; the run counts it as being asked."""
+        host, worker = self._worker_for(request.platform)
+        self.reachability.sending(host)
+        try:
+            return await worker.call(request)
+        finally:
+            self.reachability.settled(host)
+            self._tell_if_offline()
 
     async def ask(self, handle: str, platform: Platform) -> Result:
         try:
-            reply = await self._worker_for(platform).call(_Request(CHECK, handle, platform))
+            reply = await self._call(_Request(CHECK, handle, platform))
         except WorkerGone as gone:
             return _unanswered(handle, platform, str(gone))
         if isinstance(reply, Failed):
@@ -228,7 +247,7 @@ class PooledChecker(Checker):
 
     async def profile_page(self, handle: str, platform: Platform) -> ProfilePage | None:
         try:
-            reply = await self._worker_for(platform).call(_Request(PAGE, handle, platform))
+            reply = await self._call(_Request(PAGE, handle, platform))
         except WorkerGone:
             return None
         return reply if isinstance(reply, ProfilePage) else None

@@ -11,13 +11,19 @@ never trips for the rest of the run: a dead platform is only a dead platform.
 Dead hosts fail fast (a refused connection, a name that does not exist) and live ones take a
 round trip to answer, so the first failures come before the first answers on a network that
 works. The decision therefore waits for the hosts that were being asked when the threshold was
-reached (`sending` and `settled` say which): it is made only if none of them answers.
+reached (`sending` and `settled` say which) and whose names resolved (`name_resolved`): it is
+made only if none of them answers. A lookup still waiting is not waited for: on a machine
+offline it would not end.
+
+A pool's or a fleet's coordinator weighs its workers the same way (`suspect`): each worker says
+when it, by what it alone saw, reached nothing, and once every worker has, the run waits for the
+hosts the coordinator is still asking past their lookup, as one process does.
 """
 
 from __future__ import annotations
 
+import ipaddress
 from collections import Counter
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -44,8 +50,24 @@ class Reachability:
     """Requests in flight per host, as `sending` and `settled` count them."""
     awaited: set[str] | None = None
     """The hosts still being asked when the threshold was reached, past their name's lookup:
-    the decision waits for them (a lookup still waiting on a machine offline would not end)."""
-    past_lookup: Callable[[str], bool] = field(default=lambda host: True)
+    the decision waits for them."""
+    resolved: set[str] = field(default_factory=set)
+    """The host names that a lookup of the run resolved."""
+    suspected: str | None = None
+    """Why a coordinator's workers all reached nothing (`suspect`)."""
+
+    def name_resolved(self, name: str) -> None:
+        self.resolved.add(name.lower())
+
+    def past_lookup(self, host: str) -> bool:
+        """Whether a request to `host` (a host key) is past its name's lookup: an IP literal
+        (aiohttp asks no resolver for one) or a name that resolved."""
+        name = hostname(host).lower()
+        try:
+            ipaddress.ip_address(name.strip("[]"))
+            return True
+        except ValueError:
+            return name in self.resolved
 
     def sending(self, host: str) -> None:
         self.asking[host] += 1
@@ -74,9 +96,18 @@ class Reachability:
             self.awaited.discard(host)
             self._decide()
 
+    def suspect(self, why: str) -> None:
+        """A coordinator's every worker reached nothing (`why`): the run is offline unless one of
+        the hosts it is still asking past their lookup answers."""
+        if self.answered or self.offline is not None or self.awaited is not None:
+            return
+        self.suspected = why
+        self.awaited = {host for host in self.asking if self.past_lookup(host)}
+        self._decide()
+
     def _decide(self) -> None:
         if not self.answered and self.offline is None and self.awaited == set():
-            self.conclude(self._describe())
+            self.conclude(self.suspected or self._describe())
 
     def conclude(self, why: str) -> None:
         """Nothing is reachable: the run stops asking (a check worker's only tells, see

@@ -21,8 +21,8 @@ test injects) and adds what a run needs:
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 import socket
+from collections.abc import Callable
 
 from aiohttp.abc import AbstractResolver, ResolveResult
 from aiohttp.resolver import DefaultResolver
@@ -47,9 +47,16 @@ class CachingResolver(AbstractResolver):
     here); an injected one is left open for its owner."""
 
     def __init__(
-        self, inner: AbstractResolver | None = None, *, parallel: int = LOOKUPS_AT_ONCE, allow_link_local: bool = False
+        self,
+        inner: AbstractResolver | None = None,
+        *,
+        parallel: int = LOOKUPS_AT_ONCE,
+        allow_link_local: bool = False,
+        on_resolved: Callable[[str], None] = lambda name: None,
     ) -> None:
+        """`on_resolved(name)` hears of each name whose lookup succeeded (see `reachability`)."""
         self._inner = inner
+        self._on_resolved = on_resolved
         self._allow_link_local = allow_link_local
         self._owns_inner = inner is None
         self._parallel = parallel
@@ -95,20 +102,7 @@ class CachingResolver(AbstractResolver):
                 _settle(answer, error=RefusedAddress(Refusal(why, link_local=True)))
             else:
                 _settle(answer, found=kept)
-
-    def looked_up(self, host: str) -> bool:
-        """Whether `host` has an address: an IP literal (aiohttp asks no resolver for one) or a
-        name whose lookup succeeded."""
-        try:
-            ipaddress.ip_address(host.strip("[]"))
-            return True
-        except ValueError:
-            pass
-        name = host.lower()
-        return any(
-            key[0] == name and answer.done() and not answer.cancelled() and answer.exception() is None
-            for key, answer in self._answers.items()
-        )
+                self._on_resolved(host.lower())
 
     def give_up(self, why: str) -> None:
         """Fail every lookup, waiting or to come, at once with `why` (the run is offline)."""

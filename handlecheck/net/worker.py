@@ -23,17 +23,30 @@ from typing import Any
 from .. import aio
 from ..models import Platform
 from .checker import Checker
-from .frames import CHECK, HEARD, OFFLINE, PAGE, PLATFORM, UNREACHED, Failed, open_stdio, read_frame, write_frame
+from .frames import (
+    CHECK,
+    HEARD,
+    OFFLINE,
+    PAGE,
+    PLATFORM,
+    RESOLVED,
+    UNREACHED,
+    Failed,
+    open_stdio,
+    read_frame,
+    write_frame,
+)
 from .reachability import Reachability
 
 
 class Relayed(Reachability):
     """A worker's view of the network: it weighs what it alone saw as a run does (waiting for
     the hosts it is asking, see `reachability`), but it tells its coordinator instead of acting
-    (HEARD at its first answer, UNREACHED with the cause when it would decide that nothing is
-    reachable) and never stops asking by itself: its hosts are only some of the run's, and
-    another worker may be hearing from its own. The coordinator decides for every worker, and
-    says so (OFFLINE). A broker's workers relay theirs the same way."""
+    (HEARD at its first answer, RESOLVED for each name it looked up, UNREACHED with the cause
+    when it would decide that nothing is reachable) and never stops asking by itself: its hosts
+    are only some of the run's, and another worker may be hearing from its own. The coordinator
+    decides for every worker (`Reachability.suspect`), and says so (OFFLINE). A broker's workers
+    relay theirs the same way."""
 
     def __init__(self, tell: Callable[[tuple[Any, ...]], None]) -> None:
         super().__init__()
@@ -44,6 +57,11 @@ class Relayed(Reachability):
         if not self.answered:
             self._tell((HEARD,))
         super().heard_from()
+
+    def name_resolved(self, name: str) -> None:
+        if name.lower() not in self.resolved:
+            self._tell((RESOLVED, name))
+        super().name_resolved(name)
 
     def conclude(self, why: str) -> None:
         if self.concluded is None:
