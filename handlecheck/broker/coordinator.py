@@ -103,8 +103,7 @@ class BrokerChecker(Checker):
         self._ticker: AsyncKicker[Any, Any] = AsyncKicker(TICK_TASK, self._queue, {})
         self._redis = Redis.from_url(broker.url, socket_connect_timeout=5, socket_timeout=SOCKET_TIMEOUT)
         self._workers = 0
-        self._reached_nothing: dict[str, str] = {}  # the workers that reached no host, and why
-        self._told_offline = False
+        self.reachability.on_offline = lambda why: self._spawn(self._tell_offline(why))
         self._reader: asyncio.Task[None] | None = None
         self._keeper: asyncio.Task[None] | None = None
         self._closing = False
@@ -172,7 +171,6 @@ class BrokerChecker(Checker):
         finally:
             self._pending.pop(request, None)
             self.reachability.settled(host)
-            self._tell_if_offline()
 
     async def _send(self, request: int, pending: _Pending) -> None:
         """Queue the request, waiting for the broker while it is gone (the reader reconnects)."""
@@ -271,7 +269,9 @@ class BrokerChecker(Checker):
         elif kind == RESOLVED:
             self.reachability.name_resolved(message[2])
         elif kind == UNREACHED:
-            self._unreached(worker, message[2])
+            # Every live worker must have reached nothing: a worker whose proxy is down fails at
+            # once on every host, and would otherwise decide for all before the others answer.
+            self.reachability.worker_reached_nothing(worker, message[2], workers=self._workers)
         elif kind == REPLY:
             request, reply = message[2], message[3]
             pending = self._pending.get(request)
@@ -291,26 +291,6 @@ class BrokerChecker(Checker):
         if worker not in pending.tried:  # else a copy sent before it was handed on (redelivered)
             pending.tried.append(worker)
         return len(pending.tried) < self._workers
-
-    def _unreached(self, worker: str, why: str) -> None:
-        """A worker found, by what it alone saw, that it reaches nothing. Once every live worker
-        has, the run is offline unless a host still being asked past its lookup answers
-        (`Reachability.suspect`): a worker whose proxy is down fails at once on every host, and
-        would otherwise decide for all before the others' first answers arrive."""
-        run = self.reachability
-        if run.offline is not None or run.answered:
-            return
-        self._reached_nothing.setdefault(worker, why)
-        if len(self._reached_nothing) >= max(1, self._workers):
-            run.suspect(next(iter(self._reached_nothing.values())))
-            self._tell_if_offline()
-
-    def _tell_if_offline(self) -> None:
-        """Once the run is offline, the workers and the requests waiting are told, once."""
-        why = self.reachability.offline
-        if why is not None and not self._told_offline:
-            self._told_offline = True
-            self._spawn(self._tell_offline(why))
 
     async def _tell_offline(self, why: str) -> None:
         with suppress(*BROKER_GONE):

@@ -23,6 +23,9 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from ..errors import InputError
+from ..net.frames import HEARD as HEARD  # what a worker saw of the network, said as a pool's workers say it
+from ..net.frames import RESOLVED as RESOLVED
+from ..net.frames import UNREACHED as UNREACHED
 
 KEY_VARIABLE = "HANDLECHECK_BROKER_KEY"
 QUEUE = "handlecheck:requests"
@@ -41,7 +44,7 @@ REDELIVER_AFTER = 120.0
 (a worker killed outright never answers): longer than a check can take, retries included."""
 TASKS = 256
 """Checks a worker keeps in progress at once, by default."""
-REPLY, HEARD, UNREACHED, RESOLVED = "reply", "heard", "unreached", "resolved"  # as a pool's workers say them
+REPLY = "reply"  # worker -> coordinator, besides what a worker saw of the network (HEARD, RESOLVED, UNREACHED)
 CHECK, PAGE = "check", "page"
 
 

@@ -173,7 +173,7 @@ class PooledChecker(Checker):
         super().__init__(options, recall=recall, environ=environ)
         self._pool = [_Worker(self.options, environ, self._network) for _ in range(max(1, workers))]
         self._owner: dict[Hashable, _Worker] = {}
-        self._reached_nothing: dict[_Worker, str] = {}
+        self.reachability.on_offline = self._tell_offline
 
     async def __aenter__(self) -> PooledChecker:
         await super().__aenter__()
@@ -203,17 +203,11 @@ class PooledChecker(Checker):
             run.heard_from()
         elif event[0] == RESOLVED:
             run.name_resolved(event[1])
-        elif event[0] == UNREACHED and run.offline is None and not run.answered:
-            self._reached_nothing.setdefault(worker, event[1])
-            if set(self._owner.values()) <= self._reached_nothing.keys():
-                run.suspect(next(iter(self._reached_nothing.values())))
-                self._tell_if_offline()
+        elif event[0] == UNREACHED:  # every worker that reports was given hosts
+            run.worker_reached_nothing(worker, event[1], workers=len(set(self._owner.values())))
 
-    def _tell_if_offline(self) -> None:
-        """Once the run is offline, every worker is told, once."""
-        why = self.reachability.offline
-        if why is None or self._pool[0].offline is not None:
-            return
+    def _tell_offline(self, why: str) -> None:
+        """The run is offline: every worker is told."""
         for worker in self._pool:
             worker.offline = why
             worker.send((OFFLINE, why))
@@ -233,7 +227,6 @@ class PooledChecker(Checker):
             return await worker.call(request)
         finally:
             self.reachability.settled(host)
-            self._tell_if_offline()
 
     async def ask(self, handle: str, platform: Platform) -> Result:
         try:

@@ -15,15 +15,17 @@ reached (`sending` and `settled` say which) and whose names resolved (`name_reso
 made only if none of them answers. A lookup still waiting is not waited for: on a machine
 offline it would not end.
 
-A pool's or a fleet's coordinator weighs its workers the same way (`suspect`): each worker says
-when it, by what it alone saw, reached nothing, and once every worker has, the run waits for the
-hosts the coordinator is still asking past their lookup, as one process does.
+A pool's or a fleet's coordinator weighs its workers the same way (`worker_reached_nothing`):
+each worker says when it, by what it alone saw, reached nothing, and once every worker has, the
+run waits for the hosts the coordinator is still asking past their lookup (`suspect`), as one
+process does. `on_offline` hears of the decision, once.
 """
 
 from __future__ import annotations
 
 import ipaddress
 from collections import Counter
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -55,6 +57,10 @@ class Reachability:
     """The host names that a lookup of the run resolved."""
     suspected: str | None = None
     """Why a coordinator's workers all reached nothing (`suspect`)."""
+    reached_nothing: dict[Hashable, str] = field(default_factory=dict)
+    """A coordinator's workers that reached no host, and why (`worker_reached_nothing`)."""
+    on_offline: Callable[[str], None] = field(default=lambda why: None, repr=False)
+    """Called once, with why, when the run is decided offline."""
 
     def name_resolved(self, name: str) -> None:
         self.resolved.add(name.lower())
@@ -96,6 +102,15 @@ class Reachability:
             self.awaited.discard(host)
             self._decide()
 
+    def worker_reached_nothing(self, worker: Hashable, why: str, workers: int) -> None:
+        """A coordinator's `worker` found, by what it alone saw, that it reaches nothing: once
+        `workers` of them have, the run is suspected offline (`suspect`)."""
+        if self.answered or self.offline is not None:
+            return
+        self.reached_nothing.setdefault(worker, why)
+        if len(self.reached_nothing) >= max(1, workers):
+            self.suspect(next(iter(self.reached_nothing.values())))
+
     def suspect(self, why: str) -> None:
         """A coordinator's every worker reached nothing (`why`): the run is offline unless one of
         the hosts it is still asking past their lookup answers."""
@@ -113,6 +128,7 @@ class Reachability:
         """Nothing is reachable: the run stops asking (a check worker's only tells, see
         `net.worker.Relayed`)."""
         self.offline = why
+        self.on_offline(why)
 
     def _describe(self) -> str:
         counts = Counter(failure for failure, _ in self.failed.values())
